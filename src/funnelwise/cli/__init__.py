@@ -1,0 +1,1 @@
+"""The `funnelwise` command: one file per command, composed in `main`."""

@@ -1,0 +1,50 @@
+"""`funnelwise demo`: simulate an org into a fresh workspace and show what funnelwise sees."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from funnelwise.cli.common import console, user_errors
+from funnelwise.io import presets
+from funnelwise.io.importer import run_import
+from funnelwise.io.workspace import Workspace
+from funnelwise.metrics.cycle import cycle
+from funnelwise.metrics.funnel import funnel
+from funnelwise.metrics.winrates import winrates
+from funnelwise.report.tables import print_table
+
+
+@user_errors
+def demo(
+    workspace: Annotated[Path, typer.Option(
+        "--workspace", "-w", help="Workspace to create (replaced if it exists).")] = Path(
+        "demo.duckdb"),
+    reps: Annotated[int, typer.Option(min=2)] = 20,
+    weeks: Annotated[int, typer.Option(min=8)] = 52,
+    seed: int = 7,
+) -> None:
+    """Simulate a sales org, import it, and print the team's funnel, win rates and cycle."""
+    from funnelwise.simulate import SimConfig, simulate_org, write_org
+
+    workspace.unlink(missing_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        with console.status("simulating a sales org"):
+            write_org(simulate_org(SimConfig(reps=reps, weeks=weeks, seed=seed)), Path(tmp))
+        with console.status("importing"), Workspace(workspace) as ws:
+            run_import(ws, [Path(tmp)], presets.get("canonical"))
+    with Workspace(workspace) as ws:
+        crm = ws.crm()
+        console.rule(f"funnelwise demo: {reps} simulated reps, {weeks} weeks -> {workspace}")
+        print_table(console, funnel(crm, by="all"), title="Team funnel")
+        print_table(console, winrates(crm, by="rep"), title="Win rates by rep")
+        print_table(console, cycle(crm, by="team"), title="Sales cycle by team (days)")
+    console.print(f"\nExplore it: funnelwise winrates --workspace {workspace} --by team "
+                  f"--format json   (see README for every command)")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)

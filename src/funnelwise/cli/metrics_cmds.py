@@ -1,0 +1,66 @@
+"""`winrates`, `funnel` and `cycle`: the first metrics, each a thin call into the core."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from funnelwise.cli.common import (
+    DEFAULT_WORKSPACE, ExplainOpt, Format, FormatOpt, FunnelOpt, LevelOpt, SinceOpt, UntilOpt,
+    WorkspaceOpt, day, emit, funnel_override, open_workspace, user_errors,
+)
+from funnelwise.metrics import cycle as cycle_metric
+from funnelwise.metrics import funnel as funnel_metric
+from funnelwise.metrics import winrates as winrates_metric
+from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
+
+ByOpt = Annotated[str, typer.Option(
+    "--by", help="Group by rep, manager, team, region, product, source or all.")]
+FunnelByOpt = Annotated[str, typer.Option("--by", help="Group by rep, manager, team, region or all.")]
+
+
+@user_errors
+def winrates(
+    by: ByOpt = "rep", since: SinceOpt = None, until: UntilOpt = None,
+    workspace: WorkspaceOpt = DEFAULT_WORKSPACE, format: FormatOpt = Format.table,
+    explain: ExplainOpt = False, level: LevelOpt = DEFAULT_LEVEL,
+    prior_strength: Annotated[float | None, typer.Option(
+        help="Fix the prior strength m (deals) instead of fitting it.")] = None,
+) -> None:
+    """Win rate = won / (won + lost), by count and value, shrunk toward the team."""
+    with open_workspace(workspace) as ws:
+        result = winrates_metric.winrates(ws.crm(), by=by, since=day(since), until=day(until),
+                                          level=level, prior_strength=prior_strength)
+        emit(result, format, explain)
+
+
+@user_errors
+def funnel(
+    by: FunnelByOpt = "rep", since: SinceOpt = None, until: UntilOpt = None,
+    workspace: WorkspaceOpt = DEFAULT_WORKSPACE, format: FormatOpt = Format.table,
+    explain: ExplainOpt = False, level: LevelOpt = DEFAULT_LEVEL, funnel: FunnelOpt = None,
+) -> None:
+    """Counts at each funnel step and the rate into the next (cohort rates for deal stages)."""
+    with open_workspace(workspace) as ws:
+        crm = ws.crm(funnel_override(funnel))
+        result = funnel_metric.funnel(crm, by=by, since=day(since), until=day(until), level=level)
+        emit(result, format, explain)
+
+
+@user_errors
+def cycle(
+    by: ByOpt = "rep", since: SinceOpt = None, until: UntilOpt = None,
+    workspace: WorkspaceOpt = DEFAULT_WORKSPACE, format: FormatOpt = Format.table,
+    explain: ExplainOpt = False,
+) -> None:
+    """Sales-cycle days of won deals (creation to win): median, p25, p75, p90."""
+    with open_workspace(workspace) as ws:
+        result = cycle_metric.cycle(ws.crm(), by=by, since=day(since), until=day(until))
+        emit(result, format, explain)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(winrates)
+    app.command()(funnel)
+    app.command()(cycle)

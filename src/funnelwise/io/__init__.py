@@ -1,0 +1,1 @@
+"""The only layer that reads files or opens connections."""

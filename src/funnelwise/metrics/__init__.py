@@ -1,0 +1,1 @@
+"""Pure metric functions: canonical tables (Ibis) in, tables out. No files, no printing."""

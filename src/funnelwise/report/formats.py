@@ -1,0 +1,43 @@
+"""Number formats a manager reads at a glance: money, percent, days, counts."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+
+def _missing(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and math.isnan(v))
+
+
+def pct(v: Any) -> str:
+    return "–" if _missing(v) else f"{float(v):.1%}"
+
+
+def money(v: Any) -> str:
+    if _missing(v):
+        return "–"
+    v = float(v)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= limit:
+            return f"{v / limit:,.1f}{suffix}"
+    return f"{v:,.0f}"
+
+
+def days(v: Any) -> str:
+    return "–" if _missing(v) else f"{float(v):.1f}"
+
+
+def count(v: Any) -> str:
+    return "–" if _missing(v) else f"{int(v):,}"
+
+
+def text(v: Any) -> str:
+    return "" if _missing(v) else str(v)
+
+
+def interval(lo: Any, hi: Any) -> str:
+    """An interval of rates, e.g. `60.1–65.3%`."""
+    if _missing(lo) or _missing(hi):
+        return "–"
+    return f"{float(lo) * 100:.1f}–{float(hi) * 100:.1f}%"

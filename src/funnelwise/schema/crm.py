@@ -1,0 +1,28 @@
+"""The canonical tables as Ibis expressions: what every metric function takes as input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import ibis.expr.types as ir
+
+from funnelwise.schema.funnel import Funnel
+
+
+@dataclass(frozen=True)
+class Crm:
+    """The canonical CRM tables of one workspace (or one Spark session), plus its funnel.
+
+    Metric functions are pure: `Crm` in, an Ibis expression out. Where the tables live
+    (DuckDB file, Parquet on Spark) is decided by the I/O layer that builds this value.
+    """
+
+    reps: ir.Table
+    accounts: ir.Table
+    leads: ir.Table
+    opportunities: ir.Table
+    stage_history: ir.Table
+    activities: ir.Table
+    outcomes: ir.Table
+    quotas: ir.Table
+    funnel: Funnel

@@ -1,0 +1,45 @@
+"""Shared fixtures: paths to the hand-checkable fixture and the real datasets, workspaces."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from funnelwise.io import presets
+from funnelwise.io.importer import run_import
+from funnelwise.io.workspace import Workspace
+
+HERE = Path(__file__).parent
+TINY = HERE / "fixtures" / "tiny"
+SHARED = HERE.parent.parent / "shared" / "data"
+MAVEN = SHARED / "maven-crm-sales-opportunities"
+SPARKLE = SHARED / "sparklesquad-crm-dataworld"
+SALESFORCE = SHARED / "salesforce-dev-org-sample-data"
+
+
+def needs(path: Path) -> pytest.MarkDecorator:
+    return pytest.mark.skipif(not path.exists(), reason=f"{path} not present")
+
+
+def raw_sql(query: str) -> list[tuple]:
+    """Plain DuckDB SQL over raw files: the independent computation tests compare against."""
+    with duckdb.connect() as con:
+        return con.execute(query).fetchall()
+
+
+@pytest.fixture
+def tiny_ws(tmp_path: Path) -> Workspace:
+    ws = Workspace(tmp_path / "tiny.duckdb")
+    run_import(ws, [TINY], presets.get("canonical"))
+    yield ws
+    ws.close()
+
+
+@pytest.fixture(scope="session")
+def maven_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("maven") / "maven.duckdb"
+    with Workspace(path) as ws:
+        run_import(ws, [MAVEN], presets.get("maven"))
+    return path

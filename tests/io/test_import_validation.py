@@ -100,7 +100,8 @@ def test_excel_saved_csv_with_bom_semicolons_and_crlf(tmp_path):
     for name in ("reps.csv", "opportunities.csv"):
         text = (TINY / name).read_text().replace(",", ";").replace("\n", "\r\n")
         (folder / name).write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
-    (folder / "accounts.csv").write_bytes("account_id;name\r\nacme;Caf\xe9 Ltd\r\n".encode("latin-1"))
+    latin = "account_id;name\r\nacme;Caf\xe9 Ltd\r\n".encode("latin-1")
+    (folder / "accounts.csv").write_bytes(latin)
     with Workspace(tmp_path / "ws.duckdb") as ws:
         result = run_import(ws, [folder], presets.get("canonical"))
         assert result.after["opportunities"] == 8 and result.after["reps"] == 3

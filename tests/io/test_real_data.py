@@ -145,5 +145,8 @@ def test_salesforce_export_imports_with_ids_kept(tmp_path):
 
 
 def test_mapping_example_in_docs_is_the_one_tested():
+    guide = (DOCS.parent / "importing.md").read_text()
+    for name in ("mapping.toml", "funnel.toml"):
+        assert (DOCS / "sparklesquad" / name).read_text() in guide
     preset = load_mapping(DOCS / "sparklesquad" / "mapping.toml")
     assert [s.table for s in preset.specs] == ["opportunities", "reps", "accounts"]

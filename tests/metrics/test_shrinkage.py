@@ -31,5 +31,5 @@ def test_interval_covers_true_rates_at_about_the_nominal_level():
 
 def test_no_data_falls_back_to_parent_rate():
     frame = pd.DataFrame({"k": [0, 30], "n": [0, 100], "parent": ["(all)", "(all)"]})
-    out, m = shrink(frame, k="k", n="n", prefix="r", prior_strength=20)
+    out, _m = shrink(frame, k="k", n="n", prefix="r", prior_strength=20)
     assert out.loc[0, "r_est"] == pytest.approx(30.5 / 101)

@@ -7,8 +7,20 @@ from typing import Annotated
 import typer
 
 from funnelwise.cli.common import (
-    DEFAULT_WORKSPACE, ExplainOpt, Format, FormatOpt, FunnelOpt, LevelOpt, SinceOpt, UntilOpt,
-    WorkspaceOpt, day, emit, funnel_override, open_workspace, user_errors,
+    DEFAULT_WORKSPACE,
+    ExplainOpt,
+    Format,
+    FormatOpt,
+    FunnelOpt,
+    LevelOpt,
+    SinceOpt,
+    UntilOpt,
+    WorkspaceOpt,
+    day,
+    emit,
+    funnel_override,
+    open_workspace,
+    user_errors,
 )
 from funnelwise.metrics import cycle as cycle_metric
 from funnelwise.metrics import funnel as funnel_metric
@@ -17,7 +29,8 @@ from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
 
 ByOpt = Annotated[str, typer.Option(
     "--by", help="Group by rep, manager, team, region, product, source or all.")]
-FunnelByOpt = Annotated[str, typer.Option("--by", help="Group by rep, manager, team, region or all.")]
+FunnelByOpt = Annotated[str, typer.Option(
+    "--by", help="Group by rep, manager, team, region or all.")]
 
 
 @user_errors

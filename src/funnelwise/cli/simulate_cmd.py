@@ -12,8 +12,6 @@ from rich.progress import Progress
 from funnelwise.cli.common import console, user_errors
 
 
-
-
 @user_errors
 def simulate(
     out: Annotated[Path, typer.Option(help="Folder to write the tables and truth.json into.")],

@@ -117,7 +117,7 @@ def _write_bad(st: _Stage, path: Path) -> int:
 def _upsert(con: duckdb.DuckDBPyConnection, table: str, typed: str, skip: bool) -> int:
     key = TABLES[table].key
     cols = ", ".join(quote(c) for c in TABLES[table].column_names)
-    keep = (f" WHERE (_file, _row) NOT IN (SELECT file, row FROM bad_rows)" if skip else "")
+    keep = (" WHERE (_file, _row) NOT IN (SELECT file, row FROM bad_rows)" if skip else "")
     con.execute(f"CREATE OR REPLACE TEMP TABLE final_{table} AS SELECT {cols} FROM {typed}{keep} "
                 f"QUALIFY row_number() OVER (PARTITION BY {', '.join(map(quote, key))} "
                 "ORDER BY _file, _row) = 1")

@@ -72,7 +72,9 @@ def quote(name: str) -> str:
 
 
 @contextmanager
-def _polling(con: duckdb.DuckDBPyConnection, label: str, progress: Progress | None) -> Iterator[None]:
+def _polling(
+    con: duckdb.DuckDBPyConnection, label: str, progress: Progress | None
+) -> Iterator[None]:
     """Report DuckDB's own progress of the running statement while it runs."""
     if progress is None:
         yield

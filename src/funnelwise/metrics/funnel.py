@@ -21,7 +21,12 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from funnelwise.metrics.dimensions import (
-    REP_DIMENSIONS, check_by, count_if, filters, keyed, window,
+    REP_DIMENSIONS,
+    check_by,
+    count_if,
+    filters,
+    keyed,
+    window,
 )
 from funnelwise.metrics.progress import opportunity_progress, stage_rank
 from funnelwise.metrics.result import MetricResult, sql_of
@@ -45,10 +50,10 @@ def _reached(step: Step, t: ir.Table, crm: Crm) -> ir.BooleanValue:
 
 def _event_counts(crm: Crm, step: Step, by: str, since: dt.date | None,
                   until: dt.date | None) -> ir.Table:
+    """Activities (or outcomes) at one step, counted per group by the date they happened."""
     if step.kind == "outcome":
         t = crm.outcomes
         t = t.filter(t.kind.isin(list(step.kinds)), window(t.achieved_at, since, until))
-        rep_col = "rep_id"
     else:
         t = crm.activities
         cond = window(t.occurred_at, since, until)
@@ -56,10 +61,10 @@ def _event_counts(crm: Crm, step: Step, by: str, since: dt.date | None,
             cond &= t.type.isin(list(step.types))
         if step.kind == "output":
             cond &= t.output.isin(list(step.outputs))
-        t, rep_col = t.filter(cond), "rep_id"
-    g = keyed(crm, t, rep_col=rep_col, by=by)
-    return g.group_by(["key", "parent"]).aggregate(count=g.count().cast("int64")).mutate(step=ibis.literal(
-        step.name))
+        t = t.filter(cond)
+    g = keyed(crm, t, rep_col="rep_id", by=by)
+    counts = g.group_by(["key", "parent"]).aggregate(count=g.count().cast("int64"))
+    return counts.mutate(step=ibis.literal(step.name))
 
 
 def _opportunity_counts(crm: Crm, step: Step, nxt: Step | None, by: str,

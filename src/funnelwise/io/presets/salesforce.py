@@ -18,12 +18,12 @@ from collections.abc import Mapping
 from funnelwise.io.presets import Preset, funnel_text, register
 from funnelwise.io.presets.headers import first_of, truthy
 from funnelwise.io.sources import RawFile
-from funnelwise.io.spec import TableSpec
+from funnelwise.io.spec import Expression, TableSpec
 
 NULL_ID = ("000000000000000AAA",)
 
 
-def _id(*names: str) -> object:
+def _id(*names: str) -> Expression:
     return first_of(*names, null_values=NULL_ID)
 
 
@@ -43,36 +43,32 @@ def _closed_at(raw: RawFile, others: Mapping[str, RawFile]) -> str:
     return f"CASE WHEN ({_status(raw, others)}) <> 'open' THEN {close} END"
 
 
-def _prefixed(names: tuple[str, ...], prefix: str) -> object:
+def _prefixed(names: tuple[str, ...], prefix: str) -> Expression:
     def build(raw: RawFile, others: Mapping[str, RawFile]) -> str:
         expr = first_of(*names, null_values=NULL_ID)(raw, others)
         return f"CASE WHEN {expr} LIKE '{prefix}%' THEN {expr} END"
     return build
 
 
-def _activity_type(default: str) -> object:
+def _activity_type(default: str) -> Expression:
     def build(raw: RawFile, others: Mapping[str, RawFile]) -> str:
         kind = first_of("TaskSubtype", "Type", "Activity Type", "Task Subtype")(raw, others)
         return f"lower(coalesce({kind}, '{default}'))"
     return build
 
 
-OPPORTUNITY = TableSpec(
-    "opportunities", "opportunit*.csv", optional=True,
-    where=None,
-    expressions={
-        "opportunity_id": _id("Id", "Opportunity ID"),
-        "owner_rep_id": _id("OwnerId", "Owner ID", "Opportunity Owner", "Owner"),
-        "account_id": _id("AccountId", "Account ID", "Account Name"),
-        "source": first_of("LeadSource", "Lead Source"),
-        "product": first_of("Product Name", "Product", "Type"),
-        "created_at": first_of("CreatedDate", "Created Date"),
-        "stage": first_of("StageName", "Stage"),
-        "amount": first_of("Amount"),
-        "expected_close_date": first_of("CloseDate", "Close Date"),
-        "status": _status, "closed_at": _closed_at,
-    },
-)
+OPPORTUNITY: dict[str, str | Expression] = {
+    "opportunity_id": _id("Id", "Opportunity ID"),
+    "owner_rep_id": _id("OwnerId", "Owner ID", "Opportunity Owner", "Owner"),
+    "account_id": _id("AccountId", "Account ID", "Account Name"),
+    "source": first_of("LeadSource", "Lead Source"),
+    "product": first_of("Product Name", "Product", "Type"),
+    "created_at": first_of("CreatedDate", "Created Date"),
+    "stage": first_of("StageName", "Stage"),
+    "amount": first_of("Amount"),
+    "expected_close_date": first_of("CloseDate", "Close Date"),
+    "status": _status, "closed_at": _closed_at,
+}
 
 
 def _activities(file: str, default_type: str) -> TableSpec:
@@ -97,9 +93,9 @@ SALESFORCE = register(Preset(
               "Event.csv, User.csv, Account.csv, Lead.csv",
     specs=(
         TableSpec("opportunities", "opportunity.csv", optional=True,
-                  expressions=OPPORTUNITY.expressions),
+                  expressions=OPPORTUNITY),
         TableSpec("opportunities", "opportunities*.csv", optional=True,
-                  expressions=OPPORTUNITY.expressions),
+                  expressions=OPPORTUNITY),
         TableSpec("stage_history", "opportunityhistory*.csv", optional=True, expressions={
             "opportunity_id": _id("OpportunityId", "Opportunity ID"),
             "stage": first_of("StageName", "Stage", "To Stage"),

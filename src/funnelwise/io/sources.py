@@ -79,6 +79,7 @@ def _polling(
     if progress is None:
         yield
         return
+    con.execute("SET enable_progress_bar = true; SET enable_progress_bar_print = false")
     done = threading.Event()
 
     def poll() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
@@ -43,3 +45,27 @@ def maven_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Workspace(path) as ws:
         run_import(ws, [MAVEN], presets.get("maven"))
     return path
+
+
+@dataclass(frozen=True)
+class SimulatedWorkspace:
+    """A simulated org imported into a workspace, with its truth.json."""
+
+    path: Path
+    data: Path
+    truth: dict
+
+
+@pytest.fixture(scope="session")
+def simulated(tmp_path_factory: pytest.TempPathFactory) -> SimulatedWorkspace:
+    """80 reps x 52 weeks (seed 11), written as canonical CSV and imported."""
+    from funnelwise.simulate import SimConfig, simulate_org, write_org
+
+    data = tmp_path_factory.mktemp("sim")
+    org = simulate_org(SimConfig(reps=80, weeks=52, seed=11))
+    write_org(org, data)
+    path = data / "ws.duckdb"
+    with Workspace(path) as ws:
+        run_import(ws, [data], presets.get("canonical"))
+    return SimulatedWorkspace(path=path, data=data, truth=json.loads((data / "truth.json")
+                                                                     .read_text()))

@@ -54,7 +54,7 @@ def test_table_output_reads_as_percentages_and_money(tiny_ws):
     assert result.exit_code == 0, result.output
     ana = next(line for line in result.stdout.splitlines() if "ana" in line)
     assert "75.0%" in ana and "53.8%" in ana  # raw win rate; value win rate 350 / 650
-    assert "prior strength m =" in result.stdout
+    assert "prior strength m (learnt from all groups, in deals)" in result.stdout
 
 
 def test_funnel_json_rows_carry_the_documented_fields(tiny_ws):

@@ -48,22 +48,23 @@ def test_win_rates_by_count_and_value(tiny_ws):
 
 
 def test_three_of_four_rep_is_pulled_toward_the_team(tiny_ws):
-    """ana won 3 of 4; team North (ana + ben) won 4 of 6, pooled (4 + 1/2) / (6 + 1) = 0.642857.
+    """ana won 3 of 4. With a prior worth m = 10 deals at every level:
 
-    With a prior worth m = 10 deals: (3 + 10 * 0.642857) / (4 + 10) = 0.673469, i.e. the
-    estimate moves 10/14 = 71% of the way from 0.75 to the team rate.
+    organisation: won 4 of 7 closed, (4 + 1/2) / (7 + 1) = 0.5625
+    team North (ana + ben, 4 of 6), toward it: (4 + 10 * 0.5625) / (6 + 10) = 0.6015625
+    ana, toward North: (3 + 10 * 0.6015625) / (4 + 10) = 0.6439732
+    so the estimate moves 10/14 = 71% of the way from 0.75 to her team's rate.
     """
     rows = rows_by(winrates(tiny_ws.crm(), by="rep", prior_strength=10), "key")
     ana = rows[("ana",)]
     assert ana["parent"] == "North"
-    assert ana["parent_rate"] == pytest.approx(4.5 / 7)
-    assert ana["win_rate_est"] == pytest.approx((3 + 10 * 4.5 / 7) / 14)
-    assert ana["win_rate_est"] == pytest.approx(0.673469, abs=1e-6)
+    assert ana["parent_rate"] == pytest.approx(0.6015625)
+    assert ana["win_rate_est"] == pytest.approx(0.6439732, abs=1e-7)
     pulled = (ana["win_rate"] - ana["win_rate_est"]) / (ana["win_rate"] - ana["parent_rate"])
     assert pulled == pytest.approx(10 / 14)
     assert ana["win_rate_lo"] < ana["win_rate_est"] < ana["win_rate_hi"]
-    # cy (South, 0 of 1): (0 + 10 * 0.25) / 11
-    assert rows[("cy",)]["win_rate_est"] == pytest.approx(2.5 / 11)
+    # cy, team South (0 of 1): (0 + 10 * 0.5625) / 11 = 0.511364, then (0 + 10 * that) / 11
+    assert rows[("cy",)]["win_rate_est"] == pytest.approx(10 * (5.625 / 11) / 11)
 
 
 def test_default_funnel_counts_and_rates_for_one_rep(tiny_ws):

@@ -30,7 +30,7 @@ from funnelwise.metrics.dimensions import (
 )
 from funnelwise.metrics.progress import opportunity_progress, stage_rank
 from funnelwise.metrics.result import MetricResult, sql_of
-from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, shrink
+from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, prior_note, shrink
 from funnelwise.schema.crm import Crm
 from funnelwise.schema.funnel import Step
 
@@ -126,6 +126,9 @@ def _rates(frame: pd.DataFrame, crm: Crm) -> pd.DataFrame:
     return out
 
 
+OPEN_NOTE = "Open = reached the step, still open, not yet at the next (left out of the rate)"
+
+
 def funnel(crm: Crm, *, by: str = "rep", since: dt.date | None = None,
            until: dt.date | None = None, level: float = DEFAULT_LEVEL) -> MetricResult:
     """Funnel counts and step-to-step rates per group, with shrunk estimates and intervals."""
@@ -134,7 +137,7 @@ def funnel(crm: Crm, *, by: str = "rep", since: dt.date | None = None,
     out["rate"] = (out["_k"] / out["_n"].where(out["_n"] > 0)).astype("float64")
     for col in ("rate_est", "rate_lo", "rate_hi"):
         out[col] = float("nan")
-    notes = []
+    strengths = []
     for step, part in out[out["next_step"].notna()].groupby("step", sort=False):
         ok = part[(part["_n"] > 0) & (part["_k"] <= part["_n"])]
         if ok.empty:
@@ -143,11 +146,12 @@ def funnel(crm: Crm, *, by: str = "rep", since: dt.date | None = None,
                         k="_k", n="_n", prefix="rate", level=level)
         out.loc[est.index, ["rate_est", "rate_lo", "rate_hi"]] = est[
             ["rate_est", "rate_lo", "rate_hi"]].to_numpy()
-        notes.append(f"{step}: prior strength m = {m:.1f}")
+        strengths.append(f"{step} {m:.0f}")
     return MetricResult(
         name="funnel", frame=out[COLUMNS], sql=sql_of(expr),
         filters=filters(by, since, until, funnel=crm.funnel.name,
                         dates="activities by occurred_at, outcomes by achieved_at, "
                               "opportunities by created_at (cohort)"),
-        notes=("rates shrunk toward the parent; " + "; ".join(notes),),
+        notes=(prior_note(", ".join(strengths), groups=out["key"].nunique(), level=level),
+               OPEN_NOTE),
     )

@@ -14,7 +14,7 @@ import ibis.expr.types as ir
 
 from funnelwise.metrics.dimensions import count_if, filters, keyed, window
 from funnelwise.metrics.result import MetricResult, sql_of
-from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, shrink
+from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, prior_note, shrink
 from funnelwise.schema.crm import Crm
 
 COLUMNS = ["key", "parent", "won", "lost", "closed", "win_rate", "win_rate_est", "win_rate_lo",
@@ -55,9 +55,8 @@ def winrates(
     frame["value_win_rate"] = frame["won_value"] / total_value.where(total_value > 0)
     frame, m = shrink(frame, k="won", n="closed", prefix="win_rate", level=level,
                       prior_strength=prior_strength)
-    note = (f"win_rate_est: beta-binomial shrinkage toward the parent's pooled rate, prior "
-            f"strength m = {m:.1f} deals ({'given' if prior_strength else 'fitted'}); "
-            f"interval: central {level:.0%} of the posterior")
+    note = prior_note(f"{m:.1f}", groups=len(frame), level=level,
+                      given=prior_strength is not None)
     return MetricResult(
         name="winrates", frame=frame[COLUMNS], sql=sql_of(expr),
         filters=filters(by, since, until, deals="closed (won or lost), by close date"),

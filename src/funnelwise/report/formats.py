@@ -36,6 +36,15 @@ def text(v: Any) -> str:
     return "" if _missing(v) else str(v)
 
 
+def estimate(est: Any, lo: Any, hi: Any) -> str:
+    """A shrunk rate with its interval, e.g. `16.8% (11.1–23.5)`."""
+    if _missing(est):
+        return "–"
+    if _missing(lo) or _missing(hi):
+        return pct(est)
+    return f"{float(est):.1%} ({float(lo) * 100:.1f}–{float(hi) * 100:.1f})"
+
+
 def interval(lo: Any, hi: Any) -> str:
     """An interval of rates, e.g. `60.1–65.3%`."""
     if _missing(lo) or _missing(hi):

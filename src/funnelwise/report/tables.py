@@ -39,20 +39,19 @@ VIEWS: dict[str, Sequence[Col]] = {
         Col("Group", field("key", fmt.text), False),
         Col("Won", field("won", fmt.count)), Col("Lost", field("lost", fmt.count)),
         Col("Win rate", field("win_rate", fmt.pct)),
-        Col("Estimate", field("win_rate_est", fmt.pct)),
-        Col("Interval", lambda r: fmt.interval(r["win_rate_lo"], r["win_rate_hi"])),
-        Col("Value win rate", field("value_win_rate", fmt.pct)),
+        Col("Estimate (interval)", lambda r: fmt.estimate(
+            r["win_rate_est"], r["win_rate_lo"], r["win_rate_hi"])),
+        Col("By value", field("value_win_rate", fmt.pct)),
         Col("Won value", field("won_value", fmt.money)),
-        Col("Shrunk toward", field("parent", fmt.text), False),
     ),
     "funnel": (
         Col("Group", field("key", fmt.text), False),
         Col("Step", field("step", fmt.text), False),
         Col("Count", field("count", fmt.count)),
-        Col("→ next", field("next_step", fmt.text), False),
-        Col("Rate", field("rate", fmt.pct)), Col("Estimate", field("rate_est", fmt.pct)),
-        Col("Interval", lambda r: fmt.interval(r["rate_lo"], r["rate_hi"])),
-        Col("Open (no answer yet)", field("open", fmt.count)),
+        Col("Rate to next", field("rate", fmt.pct)),
+        Col("Estimate (interval)", lambda r: fmt.estimate(
+            r["rate_est"], r["rate_lo"], r["rate_hi"])),
+        Col("Open", field("open", fmt.count)),
         Col("Method", field("method", fmt.text), False),
     ),
     "cycle": (

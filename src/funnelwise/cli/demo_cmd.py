@@ -17,6 +17,8 @@ from funnelwise.metrics.funnel import funnel
 from funnelwise.metrics.winrates import winrates
 from funnelwise.report.tables import print_table
 
+ORDER = 5
+
 
 @user_errors
 def demo(

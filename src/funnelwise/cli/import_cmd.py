@@ -16,6 +16,8 @@ from funnelwise.io.importer import ImportResult, run_import
 from funnelwise.io.mapping import load_mapping
 from funnelwise.io.workspace import Workspace
 
+ORDER = 10
+
 
 class _Bar:
     """Rich progress bar fed by the importer's (label, fraction) callbacks."""

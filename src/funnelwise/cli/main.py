@@ -1,17 +1,36 @@
-"""The `funnelwise` console command."""
+"""The `funnelwise` console command.
+
+Every module of this package named `*_cmd` or `*_cmds` has a `register(app)` function and is
+picked up here, so a new command is one new file. `ORDER` in a module sets its place in the
+help (default 50).
+"""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from types import ModuleType
+
 import typer
 
-from funnelwise.cli import demo_cmd, import_cmd, metrics_cmds, simulate_cmd
+import funnelwise.cli
 
 app = typer.Typer(
     name="funnelwise", no_args_is_help=True, add_completion=False,
-    help="Manage B2B sales by outcomes: funnel, win rates and cycle times from your CRM data.",
+    help="Manage B2B sales by outcomes: plan backwards from quota, review pipeline on evidence, "
+         "coach on leading indicators.",
 )
-for module in (import_cmd, simulate_cmd, metrics_cmds, demo_cmd):
-    module.register(app)
+
+
+def command_modules() -> list[ModuleType]:
+    names = [m.name for m in pkgutil.iter_modules(funnelwise.cli.__path__)
+             if m.name.endswith(("_cmd", "_cmds"))]
+    modules = [importlib.import_module(f"funnelwise.cli.{name}") for name in names]
+    return sorted(modules, key=lambda m: (getattr(m, "ORDER", 50), m.__name__))
+
+
+for _module in command_modules():
+    _module.register(app)
 
 
 def run() -> None:

@@ -27,6 +27,8 @@ from funnelwise.metrics import funnel as funnel_metric
 from funnelwise.metrics import winrates as winrates_metric
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
 
+ORDER = 30
+
 ByOpt = Annotated[str, typer.Option(
     "--by", help="Group by rep, manager, team, region, product, source or all.")]
 FunnelByOpt = Annotated[str, typer.Option(

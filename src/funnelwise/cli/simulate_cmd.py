@@ -11,6 +11,8 @@ from rich.progress import Progress
 
 from funnelwise.cli.common import console, user_errors
 
+ORDER = 20
+
 
 @user_errors
 def simulate(

@@ -71,6 +71,12 @@ TITLES = {
 }
 
 
+def register_view(name: str, title: str, cols: Sequence[Col]) -> None:
+    """How the terminal shows results named `name` (JSON and CSV always carry every column)."""
+    VIEWS[name] = tuple(cols)
+    TITLES[name] = title
+
+
 def to_json(result: MetricResult) -> str:
     return json.dumps(result.records(), indent=2, default=str)
 

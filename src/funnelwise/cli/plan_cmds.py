@@ -1,0 +1,278 @@
+"""`plan` (backwards from quota to activity) and `project` (forwards from a plan to revenue)."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import pandas as pd
+import typer
+
+from funnelwise.cli.common import (
+    DEFAULT_WORKSPACE,
+    ExplainOpt,
+    Format,
+    FormatOpt,
+    FunnelOpt,
+    LevelOpt,
+    SinceOpt,
+    UntilOpt,
+    WorkspaceOpt,
+    console,
+    day,
+    funnel_override,
+    open_workspace,
+    user_errors,
+)
+from funnelwise.errors import UserError
+from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
+from funnelwise.plan import (
+    PlanVolumes,
+    Projection,
+    RepFunnel,
+    RepPlan,
+    Rollup,
+    Target,
+    WhatIf,
+    apply_what_if,
+    plan_reps,
+)
+from funnelwise.plan import project as project_core
+from funnelwise.plan import rollup as rollup_core
+from funnelwise.plan.estimate import MIN_DEALS, Options
+from funnelwise.plan.explicit import Explicit, explicit_funnel, parse_pairs
+from funnelwise.plan.groups import Groups, load_groups
+from funnelwise.plan.leadtime import DEFAULT_STEP_LAG_DAYS
+from funnelwise.plan.period import Period, parse_period
+from funnelwise.plan.project import DEFAULT_DRAWS as PROJECT_DRAWS
+from funnelwise.plan.reverse import DEFAULT_DRAWS as PLAN_DRAWS
+from funnelwise.plan.volumes import from_frame, from_pairs
+from funnelwise.report import plan as render
+
+ORDER = 40
+
+
+class RatesMode(StrEnum):
+    shrunk = "shrunk"
+    raw = "raw"
+
+
+QuotaOpt = Annotated[float | None, typer.Option(help="Target revenue for the period.")]
+DealSizeOpt = Annotated[float | None, typer.Option(help="Average won deal size.")]
+WinRateOpt = Annotated[float | None, typer.Option(
+    help="Share of qualified opportunities that are won (0.25 for 25%).")]
+StepOpt = Annotated[list[str] | None, typer.Option(
+    "--step", help="NAME=RATE: the rate at which NAME converts into the next step; repeat "
+                   "from the top of the funnel down, the last converts into a qualified "
+                   "opportunity.")]
+WeeksOpt = Annotated[float | None, typer.Option(
+    min=1, help="Selling weeks (default: the period's days / 7).")]
+CycleOpt = Annotated[float | None, typer.Option(
+    help="Sales cycle in days (opportunity to close), for the lead time of explicit inputs.")]
+PeriodOpt = Annotated[str | None, typer.Option(
+    help="Period to plan: 2026-Q3, 2026-07 or 2026.")]
+PlanByOpt = Annotated[str, typer.Option(
+    "--by", help="Plan per rep, team, manager, region, or all.")]
+RatesOpt = Annotated[RatesMode, typer.Option(
+    "--rates", help="shrunk: each rep's rates pulled toward the team (small samples); raw.")]
+DrawsOpt = Annotated[int | None, typer.Option(
+    min=100, help="Monte Carlo draws (default: 4,000 for plan, 10,000 for project).")]
+SeedOpt = Annotated[int, typer.Option(help="Random seed of the Monte Carlo draws.")]
+MinDealsOpt = Annotated[int, typer.Option(
+    min=0, help="Closed opportunities a rep needs to use their own figures, not the team's.")]
+StepLagOpt = Annotated[float, typer.Option(
+    min=0, help="Days each step above the opportunity happens before the one below it.")]
+WhatIfOpt = Annotated[list[str] | None, typer.Option(
+    "--what-if", help="STEP=RATE, win-rate=RATE or deal-size=AMOUNT; repeat to combine.")]
+
+
+def _period(period: str | None) -> Period | None:
+    return parse_period(period) if period else None
+
+
+def _target(quota: float, weeks: float | None, period: Period | None) -> Target:
+    if weeks is None and period is None:
+        raise UserError("give the number of selling weeks (--weeks 48) or a --period")
+    return Target(quota=quota, weeks=weeks or (period.weeks if period else 0.0), period=period)
+
+
+def _explicit(e: Explicit, weeks: float | None, period: Period | None,
+              cycle_days: float | None, step_lag: float, cv: float = 0.0
+              ) -> tuple[RepFunnel, Target]:
+    quota, deal_size, win_rate = e.check()
+    f = explicit_funnel(deal_size=deal_size, win_rate=win_rate, steps=e.steps,
+                        cycle_days=cycle_days, step_lag_days=step_lag, deal_size_cv=cv)
+    return f, _target(quota, weeks, period)
+
+
+def _groups(workspace: Path, funnel: Path | None, period: Period | None, opts: Options,
+            weeks: float | None) -> Groups:
+    if period is None:
+        raise UserError("give --period (e.g. 2026-Q3) to plan from the workspace, or --quota, "
+                        "--deal-size, --win-rate and --step to plan from numbers")
+    with open_workspace(workspace) as ws:
+        return load_groups(ws.crm(funnel_override(funnel)), period, opts, weeks)
+
+
+def _write_json(payload: dict[str, Any]) -> None:
+    sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
+
+
+def _explain(groups: Groups | None, notes: Sequence[str]) -> None:
+    if groups is None:
+        sys.stdout.write("-- explicit inputs: every figure comes from the command line\n")
+        return
+    lines = [f"-- {n}" for n in (*notes, *groups.notes)]
+    for name, sql in groups.sql.items():
+        lines += [f"-- {name}", sql]
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+def _inputs(e: Explicit, opts: Options, p: Period | None, weeks: float | None,
+            cycle_days: float | None, workspace: Path, funnel: Path | None,
+            cv: float = 0.0) -> tuple[list[RepFunnel], list[Target], Groups | None]:
+    """The funnels and targets to plan: from explicit numbers, or per group from the data."""
+    if e.given:
+        f, t = _explicit(e, weeks, p, cycle_days, opts.step_lag_days, cv)
+        return [f], [t], None
+    groups = _groups(workspace, funnel, p, opts, weeks)
+    return list(groups.funnels), list(groups.targets), groups
+
+
+@user_errors
+def plan(
+    quota: QuotaOpt = None, deal_size: DealSizeOpt = None, win_rate: WinRateOpt = None,
+    step: StepOpt = None, weeks: WeeksOpt = None, cycle_days: CycleOpt = None,
+    period: PeriodOpt = None, by: PlanByOpt = "rep", rates: RatesOpt = RatesMode.shrunk,
+    what_if: WhatIfOpt = None, since: SinceOpt = None, until: UntilOpt = None,
+    level: LevelOpt = DEFAULT_LEVEL, draws: DrawsOpt = None, seed: SeedOpt = 0,
+    min_deals: MinDealsOpt = MIN_DEALS, step_lag_days: StepLagOpt = DEFAULT_STEP_LAG_DAYS,
+    workspace: WorkspaceOpt = DEFAULT_WORKSPACE, funnel: FunnelOpt = None,
+    format: FormatOpt = Format.table, explain: ExplainOpt = False,
+) -> None:
+    """Plan backwards: wins, opportunities and activity needed per step, per week, and when."""
+    e = Explicit(quota, deal_size, win_rate, parse_pairs(step, "--step"))
+    scenario = WhatIf(tuple(parse_pairs(what_if, "--what-if")))
+    opts = Options(by=by, since=day(since), until=day(until), rates=rates.value, level=level,
+                   min_deals=min_deals, step_lag_days=step_lag_days)
+    funnels, targets, groups = _inputs(e, opts, _period(period), weeks, cycle_days,
+                                       workspace, funnel)
+    n = draws or PLAN_DRAWS
+    if explain:
+        _explain(groups, [f"intervals: central {level:.0%} of {n:,} Monte Carlo draws"])
+        return
+    run = functools.partial(plan_reps, level=level, draws=n, seed=seed)
+    base = run(funnels, targets)
+    alt = run([apply_what_if(f, scenario) for f in funnels], targets,
+              scenario=f"what-if: {scenario.label}") if scenario.changes else []
+    roll = None
+    if groups is not None and by != "all" and len(base) > 1:
+        roll = rollup_core(base, run([groups.team], [groups.team_target])[0])
+    _emit_plan(base, alt, roll, groups.notes if groups else (), format,
+               by if groups else None, scenario.label)
+
+
+def _emit_plan(base: Sequence[RepPlan], alt: Sequence[RepPlan], roll: Rollup | None,
+               notes: Sequence[str], fmt: Format, by: str | None, label: str) -> None:
+    records = [render.plan_record(x, by=by) for x in (*base, *alt)]
+    if fmt is Format.json:
+        _write_json({"rows": records, "rollup": render.rollup_record(roll) if roll else None,
+                     "notes": list(notes)})
+    elif fmt is Format.csv:
+        pd.DataFrame(render.flat_rows(records)).to_csv(sys.stdout, index=False)
+    else:
+        t = base[0].target
+        period = f" for {t.period.label}" if t.period else ""
+        console.print(render.plan_table(base, f"Plan{period}: {t.weeks:.1f} selling weeks"))
+        if alt:
+            console.print(render.what_if_table(base, alt, label))
+        if roll:
+            console.print(render.rollup_table(roll))
+        render.print_notes(console, notes)
+
+
+def _volumes(volume: Sequence[str] | None, volumes: Path | None, steps: Sequence[str],
+             keys: Sequence[str]) -> dict[str, PlanVolumes]:
+    flags = from_pairs(parse_pairs(volume, "--volume"), steps)
+    per_rep = {k: flags for k in keys} if flags.per_week else {}
+    if volumes is not None:
+        try:
+            frame = pd.read_csv(volumes, dtype=str, keep_default_na=False)
+        except (OSError, pd.errors.ParserError) as exc:
+            raise UserError(f"cannot read {volumes}: {exc}") from exc
+        per_rep.update(from_frame(frame, steps, str(volumes)))
+    if not per_rep:
+        raise UserError(f"give the plan's weekly volumes: --volume {steps[0]}=100 (repeat for "
+                        "other steps) or --volumes plan.csv (a rep column and one per step)")
+    return per_rep
+
+
+@user_errors
+def project(
+    quota: QuotaOpt = None, deal_size: DealSizeOpt = None, win_rate: WinRateOpt = None,
+    step: StepOpt = None, weeks: WeeksOpt = None,
+    deal_size_cv: Annotated[float, typer.Option(
+        min=0, help="Spread of single deals (sd / mean), for explicit inputs.")] = 0.0,
+    volume: Annotated[list[str] | None, typer.Option(
+        "--volume", help="STEP=N: planned weekly volume of a step; repeat.")] = None,
+    volumes: Annotated[Path | None, typer.Option(
+        help="CSV of weekly volumes per rep: a rep column and one column per step.")] = None,
+    period: PeriodOpt = None, by: PlanByOpt = "rep", rates: RatesOpt = RatesMode.shrunk,
+    since: SinceOpt = None, until: UntilOpt = None, draws: DrawsOpt = None, seed: SeedOpt = 0,
+    outcome_noise: Annotated[bool, typer.Option(
+        help="Include the luck of which deals win and their sizes, not only rate "
+             "uncertainty.")] = True,
+    min_deals: MinDealsOpt = MIN_DEALS, workspace: WorkspaceOpt = DEFAULT_WORKSPACE,
+    funnel: FunnelOpt = None, format: FormatOpt = Format.table, explain: ExplainOpt = False,
+) -> None:
+    """Audit a plan drawn forwards: expected revenue, P10-P90, binding step, gap to close."""
+    e = Explicit(quota, deal_size, win_rate, parse_pairs(step, "--step"))
+    opts = Options(by=by, since=day(since), until=day(until), rates=rates.value,
+                   min_deals=min_deals)
+    funnels, targets, groups = _inputs(e, opts, _period(period), weeks, None, workspace,
+                                       funnel, deal_size_cv)
+    benchmarks = list(groups.benchmarks) if groups else None
+    if explain:
+        _explain(groups, ["projection: planned volume x rates; Monte Carlo over the posteriors"])
+        return
+    plans = _volumes(volume, volumes, funnels[0].steps, [f.key for f in funnels])
+    keep = [i for i, f in enumerate(funnels) if f.key in plans]
+    if not keep:
+        raise UserError(f"no rep of the plan has a quota here: {', '.join(sorted(plans))}")
+    keys = {f.key for f in funnels}
+    notes = [*(groups.notes if groups else ()),
+             *(f"{f.key}: no planned volumes, left out" for f in funnels if f.key not in plans),
+             *(f"{k}: planned but has no quota in the period, left out"
+               for k in sorted(plans) if k not in keys)]
+    result = project_core(
+        [funnels[i] for i in keep], [targets[i] for i in keep],
+        [plans[funnels[i].key] for i in keep], draws=draws or PROJECT_DRAWS, seed=seed,
+        benchmarks=[benchmarks[i] for i in keep] if benchmarks else None,
+        outcome_noise=outcome_noise)
+    notes.append(f"P10/P50/P90 and P(target): {draws or PROJECT_DRAWS:,} Monte Carlo draws, "
+                 f"seed {seed}, outcome noise {'on' if outcome_noise else 'off'}")
+    _emit_projection(result, notes, format, by if groups else None)
+
+
+def _emit_projection(result: Sequence[Projection], notes: Sequence[str], fmt: Format,
+                     by: str | None) -> None:
+    records = [render.projection_record(x, by=by) for x in result]
+    if fmt is Format.json:
+        _write_json({"rows": records, "notes": list(notes)})
+    elif fmt is Format.csv:
+        pd.DataFrame(render.flat_rows(records)).to_csv(sys.stdout, index=False)
+    else:
+        console.print(render.projection_table(result, "Forward audit of the plan"))
+        if len(result) == 1:
+            console.print(render.flow_table(result[0]))
+        render.print_notes(console, notes)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(plan)
+    app.command()(project)

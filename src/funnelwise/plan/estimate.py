@@ -1,0 +1,198 @@
+"""Each rep's own figures from the workspace: rates, deal size, sales cycle, quota.
+
+- rates: the funnel's step rates (`funnelwise funnel`), as Beta posteriors. `shrunk`:
+  Beta(k + m p, n - k + m (1 - p)), shrunk toward the rep's team as in `shrinkage`;
+  `raw`: the raw rate k / n with a Jeffreys Beta(k + 1/2, n - k + 1/2) for its interval.
+  The win rate is the funnel's last rate: qualified opportunities that closed won.
+- deal size S: the average won amount; its standard error cv S / sqrt(wins), cv being the
+  spread of single deals: the rep's own once it has 30 wins, before that the within-rep
+  spread pooled over all reps (a handful of deals says little about their spread).
+- cycle: median and 90th percentile of won deals' days from creation to close.
+- quota: the quotas overlapping the period, pro rata by days of overlap.
+
+A rep with fewer than `min_deals` closed opportunities (or a step with no data) gets the
+team's figures instead, and says so in `note`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import ibis
+import numpy as np
+import pandas as pd
+
+from funnelwise.errors import UserError
+from funnelwise.metrics.cycle import cycle_stats
+from funnelwise.metrics.dimensions import ALL, keyed, window
+from funnelwise.metrics.funnel import funnel as funnel_metric
+from funnelwise.metrics.result import sql_of
+from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, shrink
+from funnelwise.plan import leadtime
+from funnelwise.plan.model import DealSize, Rate, RepFunnel
+from funnelwise.plan.period import Period
+from funnelwise.schema.crm import Crm
+
+RATE_MODES = ("shrunk", "raw")
+MIN_DEALS = 10
+OWN_CV_WINS = 30
+
+
+@dataclass(frozen=True)
+class Options:
+    """How figures are estimated: grouping, look-back window, rate mode, fallback threshold."""
+
+    by: str = "rep"
+    since: dt.date | None = None
+    until: dt.date | None = None
+    rates: str = "shrunk"
+    level: float = DEFAULT_LEVEL
+    min_deals: int = MIN_DEALS
+    step_lag_days: float = leadtime.DEFAULT_STEP_LAG_DAYS
+
+
+@dataclass(frozen=True)
+class Figures:
+    """One grouping's figures, indexed by key: rate posteriors, deal sizes, cycles."""
+
+    rates: pd.DataFrame
+    deals: pd.DataFrame
+    cycles: pd.DataFrame
+    sql: dict[str, str] = field(default_factory=dict)
+
+
+def _link_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """k (converted) and n (trials) of every step that has a next step."""
+    nxt = frame.groupby("key")["count"].shift(-1)
+    cohort = frame["method"] == "cohort"
+    adv = pd.to_numeric(frame["advanced"]).astype(float)
+    drop = pd.to_numeric(frame["dropped"]).astype(float)
+    out = frame.assign(k=np.where(cohort, adv, nxt), n=np.where(cohort, adv + drop,
+                                                                frame["count"]))
+    out = out[out["next_step"].notna()].copy()
+    out["k"] = np.minimum(out["k"].astype(float), out["n"].astype(float))
+    return out[["key", "parent", "step", "k", "n"]].reset_index(drop=True)
+
+
+def _posterior(part: pd.DataFrame, mode: str, level: float) -> pd.DataFrame:
+    k, n = part["k"].to_numpy(float), part["n"].to_numpy(float)
+    if mode == "raw":
+        return part.assign(value=k / np.where(n > 0, n, np.nan), alpha=k + 0.5,
+                           beta=n - k + 0.5)
+    est, m = shrink(part, k="k", n="n", prefix="rate", level=level)
+    p = est["parent_rate"].to_numpy(float)
+    alpha, beta = k + m * p, n - k + m * (1 - p)
+    return part.assign(value=alpha / (alpha + beta), alpha=alpha, beta=beta)
+
+
+def rate_posteriors(crm: Crm, opts: Options, by: str) -> tuple[pd.DataFrame, str]:
+    """One row per (key, step): k, n, the rate used and its Beta posterior; and the SQL."""
+    if opts.rates not in RATE_MODES:
+        raise UserError(f"--rates must be shrunk or raw, got {opts.rates!r}")
+    result = funnel_metric(crm, by=by, since=opts.since, until=opts.until, level=opts.level)
+    links = _link_counts(result.frame)
+    parts = [_posterior(part, opts.rates, opts.level)
+             for _, part in links.groupby("step", sort=False)]
+    if not parts:
+        return links.assign(value=[], alpha=[], beta=[]), result.sql
+    return pd.concat(parts).sort_index(), result.sql
+
+
+def pooled_cv(frame: pd.DataFrame) -> float:
+    """Within-group coefficient of variation of won amounts, pooled over groups:
+    sqrt(sum (n - 1) (sd / mean)^2 / sum (n - 1)). Steadier than one rep's few deals."""
+    ok = frame[frame["wins"] >= 2]
+    dof = ok["wins"] - 1
+    return float(np.sqrt((dof * (ok["sd"] / ok["mean"]) ** 2).sum() / max(dof.sum(), 1)))
+
+
+def deal_sizes(crm: Crm, opts: Options, by: str) -> tuple[pd.DataFrame, str]:
+    """Per key: wins, average won amount S, single-deal cv, and the standard error of S."""
+    o = crm.opportunities
+    won = o.filter(o.status == "won", o.amount.notnull(), window(o.closed_at, opts.since,
+                                                                  opts.until))
+    g = keyed(crm, won, rep_col="owner_rep_id", by=by)
+    expr = g.group_by("key").aggregate(wins=g.count(), mean=g.amount.mean(),
+                                       sd=g.amount.std())
+    frame = expr.to_pandas()
+    own = frame["wins"] >= OWN_CV_WINS
+    frame["cv"] = np.where(own, frame["sd"] / frame["mean"], pooled_cv(frame))
+    frame["se"] = frame["cv"] * frame["mean"] / np.sqrt(frame["wins"])
+    return frame.set_index("key"), sql_of(expr)
+
+
+def figures(crm: Crm, opts: Options, by: str) -> Figures:
+    """Rates, deal sizes and cycles of every group of `by`."""
+    rates, rates_sql = rate_posteriors(crm, opts, by)
+    deals, deals_sql = deal_sizes(crm, opts, by)
+    cyc = cycle_stats(crm, by=by, since=opts.since, until=opts.until)
+    return Figures(rates=rates, deals=deals, cycles=cyc.to_pandas().set_index("key"),
+                   sql={"funnel": rates_sql, "deal_size": deals_sql, "cycle": sql_of(cyc)})
+
+
+def _overlap_share(period: Period, frame: pd.DataFrame) -> np.ndarray:
+    """Share of each quota row's days (period_start to period_end) inside the period."""
+    starts = pd.to_datetime(frame["period_start"]).dt.date
+    ends = pd.to_datetime(frame["period_end"]).dt.date
+    return np.array([period.overlap_days(s, e) / ((e - s).days + 1)
+                     for s, e in zip(starts, ends, strict=True)])
+
+
+def period_quotas(crm: Crm, period: Period, by: str) -> tuple[pd.DataFrame, str]:
+    """Per key: the quota for the period, each quota row counted pro rata to its overlap."""
+    q = crm.quotas
+    start, end = ibis.date(period.start.isoformat()), ibis.date(period.end.isoformat())
+    q = q.filter(q.period_end >= start, q.period_start <= end)
+    expr = keyed(crm, q, rep_col="rep_id", by=by).select(
+        "key", "parent", "period_start", "period_end", "amount")
+    frame = expr.to_pandas()
+    if frame.empty:
+        raise UserError(f"no quota overlaps {period.label} ({period.start} to {period.end}); "
+                        "import quotas.csv (rep_id, period_start, period_end, amount) or give "
+                        "the numbers with --quota, --deal-size, --win-rate and --step")
+    frame["quota"] = frame["amount"] * _overlap_share(period, frame)
+    out = frame.groupby(["key", "parent"], as_index=False)["quota"].sum()
+    return out[out["quota"] > 0].reset_index(drop=True), sql_of(expr)
+
+
+def thin_history(fig: Figures, key: str, opts: Options) -> str:
+    """'' when the group's own history is enough, else why not."""
+    rates = fig.rates[fig.rates["key"] == key]
+    if rates.empty or key not in fig.deals.index or key not in fig.cycles.index:
+        return "no closed deals of its own"
+    closed = int(rates["n"].iloc[-1])
+    if closed < opts.min_deals:
+        return f"only {closed} closed opportunities (fewer than {opts.min_deals})"
+    if not (rates["n"] > 0).all() or not (rates["value"] > 0).all():
+        return "a funnel step with no data"
+    return ""
+
+
+def build_funnel(crm: Crm, fig: Figures, key: str, opts: Options, **extra: str) -> RepFunnel:
+    """The RepFunnel of one group from its figures (`extra`: parent, source, note)."""
+    rates = fig.rates[fig.rates["key"] == key]
+    deal, cyc = fig.deals.loc[key], fig.cycles.loc[key]
+    steps = crm.funnel.steps
+    opp = next((s.name for s in steps if s.is_opportunity_step), steps[-2].name)
+    return RepFunnel(
+        key=key, final_step=steps[-1].name, opportunity_step=opp,
+        rates=tuple(Rate(step=r.step, value=float(r.value), alpha=float(r.alpha),
+                         beta=float(r.beta)) for r in rates.itertuples()),
+        deal_size=DealSize(mean=float(deal["mean"]), se=float(deal["se"]),
+                           cv=float(deal["cv"]), wins=int(deal["wins"])),
+        timing=leadtime.timing(crm.funnel, float(cyc["median_days"]), float(cyc["p90_days"]),
+                               opts.step_lag_days),
+        **extra,
+    )
+
+
+def fallback_key(parent: str, parents: Figures) -> str:
+    """The parent group whose figures a rep with too little history borrows."""
+    return parent if has_figures(parents, parent) else ALL
+
+
+def has_figures(fig: Figures, key: str) -> bool:
+    """True when the group has rates, won deals and cycle times to plan with."""
+    return (bool((fig.rates["key"] == key).any()) and key in fig.deals.index
+            and key in fig.cycles.index)

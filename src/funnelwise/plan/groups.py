@@ -1,0 +1,92 @@
+"""The reps (or teams) of a plan, from the workspace: their funnels, quotas and benchmarks.
+
+Every group with a quota in the period gets a funnel of its own figures, or of its parent's
+(the team's; the whole organisation's for a rep without a team or for other groupings) when
+its history is too thin. The parent's rates are also each group's benchmark: the reference
+the forward audit compares a rate with when the plan does not state one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import pandas as pd
+
+from funnelwise.errors import UserError
+from funnelwise.metrics.dimensions import ALL
+from funnelwise.plan.estimate import (
+    Figures,
+    Options,
+    build_funnel,
+    fallback_key,
+    figures,
+    has_figures,
+    period_quotas,
+    thin_history,
+)
+from funnelwise.plan.model import RepFunnel, Target
+from funnelwise.plan.period import Period
+from funnelwise.schema.crm import Crm
+
+
+@dataclass(frozen=True)
+class Groups:
+    """Funnels and targets of every group in a plan, plus the team-average funnel."""
+
+    funnels: tuple[RepFunnel, ...]
+    targets: tuple[Target, ...]
+    benchmarks: tuple[tuple[float, ...] | None, ...]
+    team: RepFunnel
+    team_target: Target
+    notes: tuple[str, ...]
+    sql: dict[str, str]
+
+
+def _merge(a: Figures, b: Figures) -> Figures:
+    return Figures(rates=pd.concat([a.rates, b.rates], ignore_index=True),
+                   deals=pd.concat([a.deals, b.deals]), cycles=pd.concat([a.cycles, b.cycles]))
+
+
+def _parents(crm: Crm, opts: Options, everyone: Figures) -> Figures:
+    if opts.by == "rep":
+        return _merge(figures(crm, opts, "team"), everyone)
+    return everyone
+
+
+def _group(crm: Crm, own: Figures, parents: Figures, key: str, parent: str,
+           opts: Options) -> tuple[RepFunnel, tuple[float, ...] | None]:
+    """A group's funnel (own or borrowed figures) and its benchmark rates."""
+    home = fallback_key(parent, parents) if opts.by != "all" else ""
+    bench = build_funnel(crm, parents, home, opts) if home else None
+    marks = tuple(r.value for r in bench.rates) if bench else None
+    why = thin_history(own, key, opts)
+    if not why:
+        return build_funnel(crm, own, key, opts, parent=parent), marks
+    if bench is None:
+        return build_funnel(crm, own, key, opts, parent=parent, note=why), None
+    note = f"{why}: {home}'s figures used"
+    return replace(bench, key=key, parent=home, source="team", note=note), marks
+
+
+def load_groups(crm: Crm, period: Period, opts: Options, weeks: float | None = None) -> Groups:
+    """Every group with a quota in `period`, with its funnel, target and benchmark."""
+    quotas, quota_sql = period_quotas(crm, period, opts.by)
+    everyone = figures(crm, opts, "all")
+    if not has_figures(everyone, ALL):
+        raise UserError("no won deals to plan from in the look-back window: a plan needs the "
+                        "win rate, deal size and cycle of past wins (widen --since/--until)")
+    own = everyone if opts.by == "all" else figures(crm, opts, opts.by)
+    parents = _parents(crm, opts, everyone)
+    span = weeks or period.weeks
+    built = [_group(crm, own, parents, str(r.key), str(r.parent), opts)
+             for r in quotas.itertuples()]
+    notes = tuple(f"{f.key}: {f.note}" for f, _ in built if f.note)
+    team = replace(build_funnel(crm, everyone, ALL, opts), source="team")
+    return Groups(
+        funnels=tuple(f for f, _ in built), benchmarks=tuple(b for _, b in built),
+        targets=tuple(Target(quota=float(q), weeks=span, period=period)
+                      for q in quotas["quota"]),
+        team=team, team_target=Target(quota=float(quotas["quota"].sum()), weeks=span,
+                                      period=period),
+        notes=notes, sql={"quotas": quota_sql, **own.sql},
+    )

@@ -1,0 +1,114 @@
+"""Audit forwards: the seed's 60% plan, closed forms and the Monte Carlo around them."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from funnelwise.plan import DealSize, PlanVolumes, Rate, RepFunnel, Target, project
+from funnelwise.plan.explicit import explicit_funnel
+
+STEPS = [("outreach", 0.10), ("conversation", 0.24), ("meeting", 0.5)]
+
+
+def seed_case() -> tuple[RepFunnel, Target, PlanVolumes]:
+    """A manager's forward plan: 100 touches a week, expecting 10 conversations, 4 meetings and
+    2 opportunities (so 40% of conversations becoming meetings), 25% won, 100k deals, for a
+    2.4M target over 48 weeks. His arithmetic adds up: 2 x 25% x 48 x 100k = 2.4M.
+
+    The rep's real conversation -> meeting rate is 24%, not 40%:
+    100 x 0.10 x 0.24 x 0.5 x 0.25 = 0.3 wins a week, x 48 = 14.4 wins, x 100k = 1.44M = 60%.
+    """
+    f = explicit_funnel(deal_size=100_000, win_rate=0.25, steps=STEPS)
+    plan = PlanVolumes({"outreach": 100, "conversation": 10, "meeting": 4, "qualified": 2})
+    return f, Target(quota=2_400_000, weeks=48), plan
+
+
+def test_the_seed_plan_reaches_60_percent_and_names_the_binding_step():
+    f, t, plan = seed_case()
+    (p,) = project([f], [t], [plan], outcome_noise=False)
+    assert p.expected_wins == pytest.approx(14.4)
+    assert p.expected_revenue == pytest.approx(1_440_000)
+    assert p.attainment == pytest.approx(0.60)
+    assert p.binding_step == "conversation"
+    flows = {s.step: s for s in p.steps}
+    assert flows["conversation"].reference_rate == pytest.approx(0.40)  # 4 / 10 planned
+    assert flows["meeting"].expected_per_week == pytest.approx(2.4)  # planned 4
+    # two ways to close the gap: 100 / 0.6 touches a week, or 24% / 0.6 = 40% at the step
+    assert p.start_volume_needed == pytest.approx(166.667, abs=1e-3)
+    assert p.rate_needed == pytest.approx(0.40)
+
+
+def test_fixed_rates_give_the_closed_form_product():
+    f, t, plan = seed_case()
+    (p,) = project([f], [t], [plan], outcome_noise=False, draws=1000)
+    closed = 100 * 48 * math.prod([0.10, 0.24, 0.5, 0.25]) * 100_000
+    assert p.expected_revenue == pytest.approx(closed)
+    assert p.p10 == p.p50 == p.p90 == pytest.approx(closed)
+    assert p.prob_target == 0.0
+
+
+def uncertain(count: float, se: float = 0.0, cv: float = 0.0) -> RepFunnel:
+    """The seed case with each rate a Beta posterior worth `count` trials."""
+    rates = tuple(Rate(step=s, value=v, alpha=v * count, beta=(1 - v) * count)
+                  for s, v in [*STEPS, ("qualified", 0.25)])
+    return RepFunnel(key="r", rates=rates, deal_size=DealSize(mean=100_000, se=se, cv=cv),
+                     opportunity_step="qualified")
+
+
+def test_with_uncertainty_the_median_stays_near_the_closed_form():
+    """Rates from 100,000 trials each, deal size known to 1%, and the luck of 100k+ wins."""
+    _, t, _ = seed_case()
+    plan = PlanVolumes({"outreach": 1_000_000})
+    (p,) = project([uncertain(100_000, se=1000, cv=0.5)], [t], [plan], draws=20_000)
+    closed = 1_000_000 * 48 * math.prod([0.10, 0.24, 0.5, 0.25]) * 100_000
+    assert p.expected_revenue == pytest.approx(closed)
+    assert abs(p.p50 / closed - 1) < 0.02
+    assert p.p10 < p.p50 < p.p90
+
+
+def test_small_samples_spread_the_outcome_and_lower_the_chance_of_target():
+    _, t, plan = seed_case()
+    (p,) = project([uncertain(200, se=10_000, cv=0.5)], [t], [plan], draws=20_000)
+    assert p.attainment == pytest.approx(0.60)
+    assert p.p10 < p.p50 < p.p90
+    assert p.p90 / p.p10 > 1.5
+    assert 0 < p.prob_target < 0.2
+
+
+def test_same_seed_same_figures_and_reps_are_independent():
+    _, t, plan = seed_case()
+    reps = [uncertain(200, se=10_000, cv=0.5), uncertain(5000, se=1000, cv=0.5)]
+    a = project(reps, [t, t], [plan, plan], seed=3, draws=5000)
+    b = project(reps, [t, t], [plan, plan], seed=3, draws=5000)
+    assert [x.p50 for x in a] == [x.p50 for x in b]
+    assert a[0].p90 - a[0].p10 > a[1].p90 - a[1].p10  # fewer trials, wider spread
+
+
+def test_a_plan_that_starts_lower_in_the_funnel():
+    """'6 conversations a week': the flow starts at the topmost planned step."""
+    f, t, _ = seed_case()
+    (p,) = project([f], [t], [PlanVolumes({"conversation": 6})], outcome_noise=False)
+    assert p.start_step == "conversation"
+    assert p.expected_wins == pytest.approx(6 * 0.24 * 0.5 * 0.25 * 48)
+    assert p.steps[0].expected_per_week is None
+
+
+def test_the_benchmark_names_the_weakest_step_when_the_plan_states_no_rates():
+    f, t, _ = seed_case()
+    team = [0.10, 0.40, 0.5, 0.25]
+    (p,) = project([f], [t], [PlanVolumes({"outreach": 100})], benchmarks=[team],
+                   outcome_noise=False)
+    assert p.binding_step == "conversation"
+    (q,) = project([f], [t], [PlanVolumes({"outreach": 100})], outcome_noise=False)
+    assert q.binding_step == "outreach"  # no reference: the gap is volume at the top
+
+
+def test_monte_carlo_arrays_are_reps_by_draws():
+    _, t, plan = seed_case()
+    reps = [uncertain(1000, se=5000, cv=0.5)] * 5
+    out = project(reps, [t] * 5, [plan] * 5, draws=2000)
+    assert len(out) == 5
+    assert np.allclose([p.expected_revenue for p in out], out[0].expected_revenue)

@@ -24,6 +24,16 @@ def money(v: Any) -> str:
     return f"{v:,.0f}"
 
 
+def money_short(v: Any) -> str:
+    """Money in at most four characters where possible: 206k, 1.6M."""
+    if _missing(v):
+        return "–"
+    v = float(v)
+    if abs(v) >= 1e6:
+        return f"{v / 1e6:.1f}M"
+    return f"{v / 1e3:.0f}k" if abs(v) >= 1e3 else f"{v:.0f}"
+
+
 def days(v: Any) -> str:
     return "–" if _missing(v) else f"{float(v):.1f}"
 

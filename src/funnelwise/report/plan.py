@@ -7,8 +7,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from rich.console import Console
 from rich import box
+from rich.console import Console
 from rich.table import Table
 
 from funnelwise.plan.project import Projection
@@ -115,12 +115,8 @@ def plan_table(plans: Sequence[RepPlan], title: str) -> Table:
     The rep's quota sits under their id; "When" is the weeks the step must happen in for the
     revenue to land in the period, "Start by" the earliest start that slow deals need.
     """
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                  collapse_padding=True, show_edge=False)
-    for header in ("Rep", "Step", "Rate", "Per week", "Total", "When",
-                   "Start by"):
-        table.add_column(header, justify="left" if header in ("Rep", "Step") else "right",
-                         no_wrap=True)
+    table = _compact_table(title, ("Rep", "Step", "Rate", "Per week", "Total", "When",
+                                   "Start by"), left=("Rep", "Step"))
     for p in plans:
         for j, s in enumerate(p.steps):
             label = (p.funnel.key, fmt.money(p.target.quota))[j] if j < 2 else ""
@@ -159,19 +155,28 @@ def rollup_table(r: Rollup) -> Table:
     return table
 
 
+def _compact_table(title: str, headers: Sequence[str], left: Sequence[str]) -> Table:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True, show_edge=False)
+    for header in headers:
+        table.add_column(header, justify="left" if header in left else "right", no_wrap=True)
+    return table
+
+
 def projection_table(projections: Sequence[Projection], title: str) -> Table:
-    table = Table(title=title, title_justify="left")
-    for header in ("Rep", "Quota", "Expected", "Attainment", "P10", "P50", "P90", "P(target)",
-                   "Binding step", "Rate now → needed", "Start volume/wk now → needed"):
-        table.add_column(header, justify="left" if header in ("Rep", "Binding step")
-                         else "right")
+    """Per rep: expected revenue and attainment, P10-P90, the binding step, two ways to close.
+
+    "Rate → needed" is the binding step's rate now and the rate that would reach target;
+    "Or top/wk" the weekly volume at the top step that would reach it at today's rates.
+    """
+    table = _compact_table(title, ("Rep", "Expected", "Att.", "P10–P90", "P(≥T)", "Binds at",
+                                   "Rate → needed", "Or top/wk"), left=("Rep", "Binds at"))
     for p in projections:
         table.add_row(
-            p.key, fmt.money(p.target.quota), fmt.money(p.expected_revenue),
-            fmt.pct(p.attainment), fmt.money(p.p10), fmt.money(p.p50), fmt.money(p.p90),
-            fmt.pct(p.prob_target), p.binding_step,
-            f"{fmt.pct(p.binding_rate)} → {fmt.pct(p.rate_needed)}",
-            f"{p.start_volume:,.1f} → {p.start_volume_needed:,.1f} {p.start_step}")
+            p.key, fmt.money_short(p.expected_revenue), f"{p.attainment:.0%}",
+            f"{fmt.money_short(p.p10)}–{fmt.money_short(p.p90)}", f"{p.prob_target:.0%}",
+            p.binding_step, f"{p.binding_rate:.1%}→{fmt.pct(p.rate_needed)}",
+            f"{p.start_volume_needed:,.0f}")
     return table
 
 

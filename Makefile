@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKSPACE ?= demo.duckdb
 
-.PHONY: demo test lint typecheck unit clean
+.PHONY: demo test lint typecheck unit clean browser
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "funnelwise needs Python 3.11 or newer")'
@@ -26,7 +26,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-unit: $(STAMP)
+browser:
+	sh scripts/setup-browser.sh
+
+unit: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 clean:

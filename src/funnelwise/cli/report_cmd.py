@@ -1,0 +1,53 @@
+"""`funnelwise report`: the dashboard's views as one HTML file that opens offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from funnelwise.cli.common import (
+    DEFAULT_WORKSPACE,
+    SinceOpt,
+    UntilOpt,
+    WorkspaceOpt,
+    console,
+    day,
+    open_workspace,
+    user_errors,
+)
+from funnelwise.errors import UserError
+
+ORDER = 80
+ManagerOpt = Annotated[str | None, typer.Option(help="Only this manager's reps.")]
+TeamOpt = Annotated[str | None, typer.Option(help="Only this team's reps.")]
+
+
+@user_errors
+def report(
+    out: Annotated[Path, typer.Option("--out", "-o", help="HTML file to write.")] = Path(
+        "report.html"),
+    workspace: WorkspaceOpt = DEFAULT_WORKSPACE,
+    since: SinceOpt = None, until: UntilOpt = None,
+    manager: ManagerOpt = None, team: TeamOpt = None,
+) -> None:
+    """Write the team overview and every rep page to one self-contained HTML file."""
+    from funnelwise.report.html import report_html
+    from funnelwise.web.filters import Filters
+
+    filters = Filters(since=day(since), until=day(until), manager=manager, team=team)
+    if filters.since and filters.until and filters.since > filters.until:
+        raise UserError(f"--since ({filters.since}) is after --until ({filters.until})")
+    with open_workspace(workspace) as ws, console.status("rendering the report"):
+        html = report_html(ws.crm(), filters)
+    try:
+        out.write_text(html, encoding="utf-8")
+    except OSError as exc:
+        raise UserError(f"cannot write {out}: {exc.strerror}") from exc
+    console.print(f"wrote {out} ({len(html) / 1e6:.1f} MB); it opens offline in any browser",
+                  highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(report)

@@ -1,0 +1,1 @@
+"""The dashboard: pages = data function + template + JSON twin (see `page` and `views`)."""

@@ -1,0 +1,94 @@
+"""What a page's data function receives: the tables in scope, the filters, and metric results
+computed once per request (a report of twenty rep pages computes `funnel --by rep` once).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from funnelwise.metrics.cycle import cycle
+from funnelwise.metrics.funnel import funnel
+from funnelwise.metrics.result import MetricResult
+from funnelwise.metrics.scope import check, known, restrict
+from funnelwise.metrics.winrates import winrates
+from funnelwise.schema.crm import Crm
+from funnelwise.web import queries
+from funnelwise.web.filters import Filters
+
+METRICS: dict[str, Callable[..., MetricResult]] = {
+    "funnel": funnel, "winrates": winrates, "cycle": cycle,
+}
+
+
+@dataclass(frozen=True)
+class Context:
+    """The org's tables (`org`), the same restricted to the filters' scope (`crm`), filters."""
+
+    org: Crm
+    crm: Crm
+    filters: Filters
+    _memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    def metric(self, name: str, *, by: str) -> MetricResult:
+        """`funnelwise <name> --by <by>` with this page's period, over the scope's reps."""
+        return self._cached(("metric", name, by), lambda: METRICS[name](
+            self.crm, by=by, since=self.filters.since, until=self.filters.until))
+
+    def records(self, name: str, *, by: str, key: str | None = None) -> list[dict[str, Any]]:
+        """The metric's JSON rows (as the CLI prints them), optionally only one group's."""
+        rows = self.metric(name, by=by).records()
+        return rows if key is None else [r for r in rows if r["key"] == key]
+
+    def reps(self) -> list[dict[str, Any]]:
+        """The reps in scope, by name."""
+        return self._cached("reps", lambda: frame_rows(queries.rep_rows(
+            self.crm).to_pandas()))
+
+    def known(self, column: str) -> list[str]:
+        """Every manager (or team) in the org: the choices of the filter bar."""
+        return self._cached(("known", column), lambda: known(self.org, column))
+
+    def latest(self) -> dt.date | None:
+        """The latest date in the whole org's data (what "last 90 days" counts back from)."""
+        return self._cached("latest", lambda: _latest(self.org))
+
+    def as_of(self) -> dt.date:
+        """The end of the period: `until`, else the latest date in the data, else today."""
+        return self.filters.until or self.latest() or dt.date.today()
+
+    def _cached(self, key: Any, compute: Callable[[], Any]) -> Any:
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
+
+
+def make_context(org: Crm, filters: Filters) -> Context:
+    """A context for `filters`; unknown managers or teams are user errors."""
+    check(org, filters.scope)
+    return Context(org=org, crm=restrict(org, filters.scope), filters=filters)
+
+
+def _latest(crm: Crm) -> dt.date | None:
+    values = [v.execute() for v in queries.latest_dates(crm)]
+    found = [pd.Timestamp(v).date() for v in values if v is not None and not pd.isna(v)]
+    return max(found) if found else None
+
+
+def frame_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Rows as JSON-ready values: None for missing, dates as YYYY-MM-DD."""
+    frame = frame.astype(object).where(frame.notna(), None)
+    return [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict(orient="records")]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value.item() if hasattr(value, "item") else value
+

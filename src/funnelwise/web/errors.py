@@ -1,0 +1,74 @@
+"""One error shape for every JSON error, and an HTML page for the same errors.
+
+    {"ok": false, "status": 404, "title": "Not found", "error": "no rep 'zed'; did you mean 'ben'?"}
+
+Requests under `/api` get the JSON; every other path gets the HTML error page with the same
+message. User errors (a bad filter: 400, an unknown rep: 404) say what to change; anything
+else is a 500 that asks to be reported.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.exceptions import HTTPException
+
+from funnelwise.errors import UserError
+from funnelwise.web import render
+from funnelwise.web.page import NotFound
+
+TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed",
+          500: "Internal error"}
+
+
+def error_body(status: int, message: str) -> dict[str, Any]:
+    """The JSON error shape shared by every route."""
+    return {"ok": False, "status": status, "title": TITLES.get(status, "Error"),
+            "error": message}
+
+
+def _clean(value: Any) -> Any:
+    """NaN and infinities become null: JSON has no spelling for them."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def json_response(body: dict[str, Any], status: int = 200) -> Response:
+    """JSON as the CLI writes it (values it cannot encode as text), with no NaN."""
+    text = json.dumps(_clean(body), default=str, allow_nan=False)
+    return Response(text, status_code=status, media_type="application/json")
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    if request.url.path == "/api" or request.url.path.startswith("/api/"):
+        return json_response(error_body(status, message), status)
+    html = render.render("_error.html", error=error_body(status, message),
+                         **render.chrome(query=""))
+    return HTMLResponse(html, status_code=status)
+
+
+def install(app: FastAPI) -> None:
+    """Route user errors, unknown paths and internal errors to the shared shape."""
+
+    @app.exception_handler(UserError)
+    async def user_error(request: Request, exc: UserError) -> Response:
+        status = 404 if isinstance(exc, NotFound) else 400
+        return error_response(request, status, str(exc))
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException) -> Response:
+        message = f"no page at {request.url.path}" if exc.status_code == 404 else exc.detail
+        return error_response(request, exc.status_code, str(message))
+
+    @app.exception_handler(Exception)
+    async def internal_error(request: Request, exc: Exception) -> Response:
+        return error_response(request, 500, f"internal error (please report): {exc!r}")

@@ -149,3 +149,15 @@ def test_metric_on_missing_workspace_says_how_to_create_one(tmp_path):
     result = runner.invoke(app, ["winrates", "--workspace", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 2
     assert "does not exist; import data first" in result.stderr
+
+
+def test_readers_share_a_workspace_and_older_workspaces_stay_readable(ws_path):
+    import duckdb
+
+    with duckdb.connect(str(ws_path)) as con:  # a workspace from before `quotas` existed
+        con.execute("DROP TABLE quotas")
+    with Workspace(ws_path, read_only=True) as first, Workspace(ws_path, read_only=True) as second:
+        assert first.crm().quotas.count().execute() == 0
+        assert second.crm().opportunities.count().execute() == 8
+    with Workspace(ws_path) as ws:
+        assert ws.counts()["quotas"] == 0  # a writer recreates the table

@@ -39,6 +39,7 @@ def test_hubspot_deals_export(tmp_path):
 
 
 def test_explain_shows_sql_and_filters(tiny_ws):
+    tiny_ws.close()
     result = runner.invoke(app, ["winrates", "--workspace", str(tiny_ws.path), "--by", "team",
                                  "--since", "2026-02-01", "--explain"])
     assert result.exit_code == 0, result.output

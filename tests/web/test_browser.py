@@ -94,7 +94,7 @@ def test_filter_click_changes_the_page(base_url, tabs):
 
 
 def test_report_opens_offline_from_a_file(browser, org_path, tmp_path):
-    with Workspace(org_path, create=False) as ws:
+    with Workspace(org_path, read_only=True) as ws:
         html = report_html(ws.crm(), Filters())
     path = tmp_path / "report.html"
     path.write_text(html, encoding="utf-8")

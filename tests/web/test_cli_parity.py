@@ -71,7 +71,7 @@ def test_scoped_overview_equals_metrics_over_the_scope_helper(client, org_path, 
     query = "&".join(f"{k}={v}" for k, v in (("manager", scope.manager),
                                               ("team", scope.team)) if v)
     page = client.json(f"/api/overview?{query}&since=2026-01-19")
-    with Workspace(org_path, create=False) as ws:
+    with Workspace(org_path, read_only=True) as ws:
         crm = restrict(ws.crm(), scope)
         assert page["funnel"] == records(funnel(crm, by="all", since=SINCE))
         assert page["winrates"] == records(winrates(crm, by="rep", since=SINCE))

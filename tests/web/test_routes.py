@@ -41,7 +41,7 @@ def test_every_json_twin_answers(client, url):
 
 def test_json_twin_is_the_page_data_function(client, org_path):
     """For every registered page and instance: /api/... == page.build(ctx) (as JSON)."""
-    with Workspace(org_path, create=False) as ws:
+    with Workspace(org_path, read_only=True) as ws:
         ctx = make_context(ws.crm(), Filters())
         for page in PAGES:
             for params in page.instances(ctx):

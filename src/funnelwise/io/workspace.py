@@ -34,21 +34,39 @@ def create_statements() -> list[str]:
     return ddl
 
 
+def add_column_statements() -> list[str]:
+    """DDL adding canonical columns that a workspace written by an older version lacks."""
+    return [f'ALTER TABLE {t.name} ADD COLUMN IF NOT EXISTS "{c.name}" {c.sql_type}'
+            for t in TABLES.values() for c in t.columns if not c.required]
+
+
 class Workspace:
     """An open workspace. Use as a context manager; `crm()` gives the tables to metrics."""
 
-    def __init__(self, path: Path, *, create: bool = True) -> None:
+    def __init__(self, path: Path, *, create: bool = True, read_only: bool = False) -> None:
+        """Open a workspace to write (creating it if needed), or with `create=False` (or
+        `read_only=True`) an existing one to read.
+
+        DuckDB lets one process write a file or several read it: metric commands, reports and
+        the dashboard read, so they can run side by side; an import waits until they close.
+        """
+        read_only = read_only or not create
         self.path = path
-        if not create and not path.exists():
+        if read_only and not path.exists():
             raise UserError(
                 f"workspace {path} does not exist; import data first "
-                f"(funnelwise import --workspace {path} DIR) or run `funnelwise simulate`"
+                f"(funnelwise import --workspace {path} DIR) or run `funnelwise demo`"
             )
         try:
-            self.con = duckdb.connect(str(path))
+            self.con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
-            raise UserError(f"cannot open workspace {path}: {exc}") from exc
-        for stmt in create_statements():
+            hint = " (is another funnelwise command writing to it?)" if "lock" in str(exc) else ""
+            raise UserError(f"cannot open workspace {path}: {exc}{hint}") from exc
+        if not read_only:
+            self._create()
+
+    def _create(self) -> None:
+        for stmt in create_statements() + add_column_statements():
             self.con.execute(stmt)
         self.con.execute(
             f"INSERT OR IGNORE INTO {META} VALUES ('schema_version', '{SCHEMA_VERSION}')"
@@ -85,8 +103,22 @@ class Workspace:
             for name in TABLES
         }
 
+    def _stand_in_missing(self) -> None:
+        """Empty temporary tables for canonical tables an older workspace lacks.
+
+        A workspace written before a table was added to the schema stays readable (also
+        read-only) and simply has no rows in it; the next import creates the real table.
+        """
+        rows = self.con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+        present = {r[0] for r in rows}
+        for stmt in create_statements()[1:]:
+            name = stmt.split()[5]
+            if name not in present:
+                self.con.execute(stmt.replace("CREATE TABLE IF NOT EXISTS", "CREATE TEMP TABLE"))
+
     def crm(self, funnel: Funnel | None = None) -> Crm:
         """The canonical tables as Ibis expressions over this DuckDB file."""
+        self._stand_in_missing()
         backend = ibis.duckdb.from_connection(self.con)
         tables = {name: backend.table(name) for name in TABLES}
         return Crm(**tables, funnel=funnel or self.funnel())

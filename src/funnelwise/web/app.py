@@ -116,7 +116,7 @@ def add_static(app: FastAPI) -> None:
 
 def create_app(workspace: Path | Workspace) -> FastAPI:
     """The dashboard over a workspace (opened here when given as a path; must exist)."""
-    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace, create=False)
+    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace, read_only=True)
     app = FastAPI(title="funnelwise", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.dashboard = Dashboard(ws)
     app.add_middleware(GZipMiddleware, minimum_size=2048)

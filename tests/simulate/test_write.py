@@ -13,7 +13,7 @@ from funnelwise.errors import UserError
 from funnelwise.simulate import SimConfig, SimulatedOrg, simulate_org, write_org
 
 NAMES = ["reps", "accounts", "leads", "opportunities", "stage_history", "activities",
-         "outcomes", "quotas"]
+         "outcomes", "quotas", "close_date_history"]
 
 
 @pytest.fixture(scope="module")

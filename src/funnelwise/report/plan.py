@@ -7,7 +7,6 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -15,6 +14,7 @@ from funnelwise.plan.project import Projection
 from funnelwise.plan.reverse import RepPlan, StepNeed
 from funnelwise.plan.rollup import Rollup
 from funnelwise.report import formats as fmt
+from funnelwise.report.tables import compact
 
 Record = dict[str, Any]
 
@@ -115,7 +115,7 @@ def plan_table(plans: Sequence[RepPlan], title: str) -> Table:
     The rep's quota sits under their id; "When" is the weeks the step must happen in for the
     revenue to land in the period, "Start by" the earliest start that slow deals need.
     """
-    table = _compact_table(title, ("Rep", "Step", "Rate", "Per week", "Total", "When",
+    table = compact(title, ("Rep", "Step", "Rate", "Per week", "Total", "When",
                                    "Start by"), left=("Rep", "Step"))
     for p in plans:
         for j, s in enumerate(p.steps):
@@ -155,21 +155,13 @@ def rollup_table(r: Rollup) -> Table:
     return table
 
 
-def _compact_table(title: str, headers: Sequence[str], left: Sequence[str]) -> Table:
-    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
-                  collapse_padding=True, show_edge=False)
-    for header in headers:
-        table.add_column(header, justify="left" if header in left else "right", no_wrap=True)
-    return table
-
-
 def projection_table(projections: Sequence[Projection], title: str) -> Table:
     """Per rep: expected revenue and attainment, P10-P90, the binding step, two ways to close.
 
     "Rate → needed" is the binding step's rate now and the rate that would reach target;
     "Or top/wk" the weekly volume at the top step that would reach it at today's rates.
     """
-    table = _compact_table(title, ("Rep", "Expected", "Att.", "P10–P90", "P(≥T)", "Binds at",
+    table = compact(title, ("Rep", "Expected", "Att.", "P10–P90", "P(≥T)", "Binds at",
                                    "Rate → needed", "Or top/wk"), left=("Rep", "Binds at"))
     for p in projections:
         table.add_row(

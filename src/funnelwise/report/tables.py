@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -87,11 +88,20 @@ def to_csv(result: MetricResult) -> str:
     return buf.getvalue()
 
 
+def compact(title: str, headers: Sequence[str], *, left: Sequence[str] = ()) -> Table:
+    """A terminal table that fits 80 columns: a rule under the header, no outer frame, one
+    space between columns, cells not wrapped (Rich shortens the widest instead)."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  collapse_padding=True, show_edge=False)
+    for header in headers:
+        table.add_column(header, justify="left" if header in left else "right", no_wrap=True)
+    return table
+
+
 def rich_table(result: MetricResult, *, title: str | None = None) -> Table:
     cols = VIEWS.get(result.name) or [Col(c, field(c, fmt.text)) for c in result.frame.columns]
-    table = Table(title=title or TITLES.get(result.name, result.name), title_justify="left")
-    for c in cols:
-        table.add_column(c.header, justify="right" if c.numeric else "left")
+    table = compact(title or TITLES.get(result.name, result.name), [c.header for c in cols],
+                    left=[c.header for c in cols if not c.numeric])
     for row in result.records():
         table.add_row(*(c.render(row) for c in cols))
     return table

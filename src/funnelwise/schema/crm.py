@@ -15,6 +15,7 @@ class Crm:
 
     Metric functions are pure: `Crm` in, an Ibis expression out. Where the tables live
     (DuckDB file, Parquet on Spark) is decided by the I/O layer that builds this value.
+    `close_date_history` is optional: None when the source has no history of close dates.
     """
 
     reps: ir.Table
@@ -26,3 +27,4 @@ class Crm:
     outcomes: ir.Table
     quotas: ir.Table
     funnel: Funnel
+    close_date_history: ir.Table | None = None

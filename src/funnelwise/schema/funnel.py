@@ -40,13 +40,18 @@ class Step:
 
 @dataclass(frozen=True)
 class Funnel:
-    """An ordered tuple of steps, the open stages in order and the accepted closed stage names."""
+    """An ordered tuple of steps, the open stages in order and the accepted closed stage names.
+
+    `qualification` lists, per open stage, the customer outcomes (outcome kinds) a deal at that
+    stage must have achieved to count as qualified (the `[qualification]` table of the TOML).
+    """
 
     name: str
     steps: tuple[Step, ...]
     stages: tuple[str, ...] = ()
     closed_stages: tuple[str, ...] = ()
     source: str = ""
+    qualification: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @property
     def known_stages(self) -> tuple[str, ...]:
@@ -55,6 +60,10 @@ class Funnel:
     def stage_rank(self, stage: str) -> int:
         """Position of an open stage (0 = first); closed stages are not ranked."""
         return self.stages.index(stage)
+
+    def required_outcomes(self, stage: str) -> tuple[str, ...]:
+        """The outcome kinds a deal at `stage` needs to count as qualified (may be empty)."""
+        return dict(self.qualification).get(stage, ())
 
     def step(self, name: str) -> Step:
         for s in self.steps:
@@ -96,6 +105,18 @@ def _check_step(step: Step, where: str) -> None:
         raise UserError(f"{where}: step {step.name!r}: status must be won or lost")
 
 
+def _qualification(raw: dict[str, Any], stages: tuple[str, ...],
+                   where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`[qualification]`: stage name -> outcome kinds required at that stage."""
+    table = raw.get("qualification", {})
+    if not isinstance(table, dict):
+        raise UserError(f"{where}: [qualification] must be a table of stage = [outcome kinds]")
+    for stage in table:
+        if stages and stage not in stages:
+            raise unknown_name(f"stage in {where} [qualification]", stage, stages)
+    return tuple((str(stage), _tuple(table, stage)) for stage in table)
+
+
 def parse_funnel(text: str, *, where: str = "funnel") -> Funnel:
     """Parse a funnel TOML text; errors name the file and the step."""
     try:
@@ -108,6 +129,7 @@ def parse_funnel(text: str, *, where: str = "funnel") -> Funnel:
     funnel = Funnel(
         name=str(raw.get("name", "custom")), steps=steps, stages=_tuple(raw, "stages"),
         closed_stages=_tuple(raw, "closed_stages"), source=text,
+        qualification=_qualification(raw, _tuple(raw, "stages"), where),
     )
     for s in steps:
         if s.kind == "stage" and funnel.stages and s.stage not in funnel.stages:

@@ -75,12 +75,12 @@ TABLES: dict[str, Table] = {
             _s("account_id", True), _s("name"), _s("segment"), _s("industry"), _s("region"))),
         Table("leads", ("lead_id",), (
             _s("lead_id", True), _ts("created_at"), _s("source"), _s("owner_rep_id"),
-            _s("account_id"))),
+            _s("account_id"), _s("landing_page"))),
         Table("opportunities", ("opportunity_id",), (
             _s("opportunity_id", True), _s("owner_rep_id", True), _s("account_id"),
             _s("lead_id"), _s("source"), _s("product"), _ts("created_at"), _s("stage"),
             Column("amount", "float"), Column("expected_close_date", "date"),
-            Column("status", "string", True, STATUSES), _ts("closed_at"))),
+            Column("status", "string", True, STATUSES), _ts("closed_at"), _s("sdr_id"))),
         Table("stage_history", ("opportunity_id", "stage", "entered_at"), (
             _s("opportunity_id", True), _s("stage", True), _ts("entered_at", True))),
         Table("activities", ("activity_id",), (
@@ -93,5 +93,8 @@ TABLES: dict[str, Table] = {
         Table("quotas", ("rep_id", "period_start", "period_end"), (
             _s("rep_id", True), Column("period_start", "date", True),
             Column("period_end", "date", True), Column("amount", "float", True))),
+        Table("close_date_history", ("opportunity_id", "changed_at"), (
+            _s("opportunity_id", True), _ts("changed_at", True),
+            Column("expected_close_date", "date", True))),
     )
 }

@@ -1,6 +1,6 @@
 """A synthetic B2B sales org with known truth, in the canonical layout.
 
-`simulate_org(SimConfig(...))` returns the eight canonical tables and `truth` (each rep's true
+`simulate_org(SimConfig(...))` returns the canonical tables and `truth` (each rep's true
 rates and the planted changes); `write_org` writes them as CSV or Parquet plus `truth.json`.
 """
 

@@ -21,7 +21,7 @@ WEEK = 7 * DAY
 EPOCH = dt.date(1970, 1, 1)
 
 TABLE_NAMES = ("reps", "accounts", "leads", "opportunities", "stage_history", "activities",
-               "outcomes", "quotas")
+               "outcomes", "quotas", "close_date_history")
 
 ACTIVITY_TYPES = ("call", "email", "linkedin", "meeting", "demo", "proposal")
 CALL, EMAIL, LINKEDIN, MEETING, DEMO, PROPOSAL = range(6)
@@ -97,7 +97,7 @@ class SimConfig:
 
 @dataclass(frozen=True)
 class SimulatedOrg:
-    """The eight canonical tables of a simulated org and the true parameters behind them."""
+    """The canonical tables of a simulated org and the true parameters behind them."""
 
     tables: Mapping[str, pa.Table]
     truth: dict[str, Any]

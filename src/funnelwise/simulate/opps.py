@@ -27,6 +27,7 @@ class Opps:
     - `horizon`: planned life in seconds, used to time outcomes along the deal;
     - `active_until`: customer activity on the deal stops at this time;
     - `expected_close`: expected close date as an epoch day;
+    - `first_close`: the first forecast of it (differs from `expected_close` once pushed);
     - `p_goals`, `p_sponsor`, `p_decision`: chances of each outcome on this deal;
     - `kind`: NORMAL, or a planted STALE or INFLATED deal.
     """
@@ -42,6 +43,7 @@ class Opps:
     amount: np.ndarray
     product: np.ndarray
     expected_close: np.ndarray
+    first_close: np.ndarray
     p_goals: np.ndarray
     p_sponsor: np.ndarray
     p_decision: np.ndarray
@@ -91,6 +93,11 @@ def stage_history(opps: Opps, end_s: int) -> tuple[np.ndarray, np.ndarray, np.nd
     seen = times < end_s
     opp = np.broadcast_to(np.arange(opps.count)[:, None], times.shape)
     return opp[seen], codes[seen].astype(np.int8), times[seen]
+
+
+def pushed(opps: Opps) -> np.ndarray:
+    """Whether each deal's expected close date was moved later than its first forecast."""
+    return np.asarray(opps.expected_close > opps.first_close)
 
 
 def has_reached(opps: Opps, stage: int) -> np.ndarray:

@@ -11,7 +11,8 @@
   deals closed by any date are an unbiased sample of fates.
 - Expected close date: created + M_r + N(0, (0.15 M_r)^2) days. A deal still open at the data
   end whose expected close date has passed has been re-forecast, as in a maintained CRM: its
-  planned close +- a week, and at least 1-14 days after the end.
+  planned close +- a week, and at least 1-14 days after the end (a push, written to
+  close_date_history).
 Events that would fall after the data end are not recorded.
 """
 
@@ -115,13 +116,14 @@ def plan_deals(rng: np.random.Generator, rep: np.ndarray, lead: np.ndarray,
     stage_t = np.stack([created, np.where(won | (lost_at >= 1), t1, NEVER),
                         np.where(won | (lost_at == 2), t2, NEVER)], axis=1)
     expected = created // DAY + np.rint(median + 0.15 * median * rng.standard_normal(n))
+    expected = np.maximum(expected.astype(np.int64), created // DAY + 7)
     p_decision = np.where(won, 0.8, np.where(lost_at >= 1, 0.35, 0.0))
     return Opps(
         rep=rep.astype(np.int32), lead=lead.astype(np.int64), origin_t=origin,
         stage_t=stage_t, close_t=tc, won=won, horizon=tc - created,
         active_until=tc, amount=draw_amounts(rng, params.deal_size[rep]),
         product=categorical(rng, PRODUCT_SHARES, n),
-        expected_close=np.maximum(expected.astype(np.int64), created // DAY + 7),
+        expected_close=expected, first_close=expected,
         p_goals=np.full(n, 0.85), p_sponsor=np.where(won, 0.9, 0.5), p_decision=p_decision,
         kind=np.full(n, NORMAL, dtype=np.int8),
     )

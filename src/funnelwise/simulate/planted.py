@@ -5,7 +5,8 @@
   history, and at least 100 days), is stuck in Qualified, Proposal or Negotiation (entered at
   the usual fraction of M, at least 70 days before the end, so it has sat there for far over
   3x the usual time in stage), had its last customer activity 61-180 days before the end, and
-  its expected close date is either in the past or pushed 1-8 weeks past the end.
+  its expected close date is either in the past or pushed 1-8 weeks past the end (from its
+  first forecast, created + about M: the push is written to close_date_history).
 - An inflated deal is recent (10 days to 0.8 M old) and actively worked, but its amount is
   4.2-10 x the rep's mean deal size and it has no `sponsor_engaged` or `decision_plan` outcome.
 Each planted deal gets its own lead, created up to 4 weeks before the deal (not before the data
@@ -72,7 +73,8 @@ def _stale(rng: np.random.Generator, params: RepParams, rep: np.ndarray, end_s: 
     expected = np.where(rng.random(n) < 0.5, pushed, past).astype(np.int64)
     return Opps(stage_t=np.stack([created, t1, t2], axis=1), horizon=(median * DAY).astype(
         np.int64), active_until=active_until, amount=draw_amounts(rng, params.deal_size[rep]),
-        expected_close=expected, p_goals=np.full(n, 0.6), p_sponsor=np.full(n, 0.25),
+        expected_close=expected, first_close=np.minimum(usual, expected).astype(np.int64),
+        p_goals=np.full(n, 0.6), p_sponsor=np.full(n, 0.25),
         p_decision=np.where(t1 != NEVER, 0.1, 0.0), **_common(rng, rep, created, STALE))
 
 
@@ -90,6 +92,7 @@ def _inflated(rng: np.random.Generator, params: RepParams, rep: np.ndarray,
     return Opps(stage_t=np.stack([created, t1, np.full(n, NEVER)], axis=1),
                 horizon=(median * DAY).astype(np.int64), active_until=np.full(n, end_s),
                 amount=amount, expected_close=expected.astype(np.int64),
+                first_close=expected.astype(np.int64),
                 p_goals=np.full(n, 0.5), p_sponsor=np.zeros(n), p_decision=np.zeros(n),
                 **_common(rng, rep, created, INFLATED))
 

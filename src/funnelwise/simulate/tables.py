@@ -1,8 +1,10 @@
 """The canonical tables, in Arrow, from the simulated arrays.
 
 Leads, opportunities, activities and outcomes are numbered in time order (ties keep generation
-order); stage history is ordered by opportunity then time. Activities and outcomes outside the
-data window [start, end) are not written.
+order); stage history and close date history are ordered by opportunity then time. Activities
+and outcomes outside the data window [start, end) are not written. Close date history has two
+rows per pushed deal: its first forecast, set at creation, and the pushed date, set at 09:00 the
+day after the first forecast passed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from funnelwise.simulate.columns import (
 )
 from funnelwise.simulate.config import (
     ACTIVITY_TYPES,
+    DAY,
     OUTCOME_KINDS,
     OUTPUTS,
     PRODUCTS,
@@ -31,7 +34,7 @@ from funnelwise.simulate.config import (
     STAGES,
 )
 from funnelwise.simulate.deals import Rows
-from funnelwise.simulate.opps import Opps, current_stage, stage_history, status_codes
+from funnelwise.simulate.opps import Opps, current_stage, pushed, stage_history, status_codes
 from funnelwise.simulate.outreach import Leads
 from funnelwise.simulate.people import Accounts, Roster, accounts_table, reps_table
 
@@ -89,6 +92,22 @@ def _stage_history(opps: Opps, ids: Ids, rank: np.ndarray, end_s: int) -> pa.Tab
     })
 
 
+def _close_date_history(opps: Opps, ids: Ids, rank: np.ndarray, end_s: int) -> pa.Table:
+    moved = np.flatnonzero(pushed(opps))
+    created = opps.created[moved]
+    first = opps.first_close[moved]
+    push_t = np.clip((first + 1) * DAY + 9 * 3600, created + 1, end_s - 1)
+    opp = np.concatenate([moved, moved])
+    t = np.concatenate([created, push_t])
+    day = np.concatenate([first, opps.expected_close[moved]])
+    order = np.lexsort((t, rank[opp]))
+    return pa.table({
+        "opportunity_id": refs(ids.opp, opp[order]),
+        "changed_at": timestamps(t[order]),
+        "expected_close_date": dates(day[order]),
+    })
+
+
 def _window(rows: Rows, start_s: int, end_s: int) -> Rows:
     keep = (rows["t"] >= start_s) & (rows["t"] < end_s)
     if bool(keep.all()):
@@ -127,7 +146,7 @@ def _outcomes(rows: Rows, ids: Ids) -> pa.Table:
 def build_tables(roster: Roster, accounts: Accounts, leads: Leads, opps: Opps,
                  activities: Rows, outcomes: Rows, quotas: pa.Table,
                  window: tuple[int, int]) -> tuple[dict[str, pa.Table], pa.Array]:
-    """The eight canonical tables, and the opportunity ids by opportunity position."""
+    """The canonical tables, and the opportunity ids by opportunity position."""
     reps = len(roster.rep_names)
     lead_ids, lead_order = ids_in_order("L", leads.t, 6)
     opp_ids, opp_order = ids_in_order("OP", opps.created, 5)
@@ -146,5 +165,6 @@ def build_tables(roster: Roster, accounts: Accounts, leads: Leads, opps: Opps,
         "activities": _activities(_window(activities, start_s, end_s), leads, ids),
         "outcomes": _outcomes(_window(outcomes, start_s, end_s), ids),
         "quotas": quotas,
+        "close_date_history": _close_date_history(opps, ids, rank, end_s),
     }
     return tables, opp_ids

@@ -1,0 +1,77 @@
+"""`funnelwise coverage`: pipeline coverage against each rep's own win rate, not a blanket 3x."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from funnelwise.cli.common import (
+    DEFAULT_WORKSPACE,
+    ExplainOpt,
+    Format,
+    FormatOpt,
+    FunnelOpt,
+    LevelOpt,
+    WorkspaceOpt,
+    console,
+    day,
+    emit,
+    funnel_override,
+    open_workspace,
+    user_errors,
+)
+from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
+from funnelwise.pipeline.coverage import CoverageOptions
+from funnelwise.pipeline.coverage import coverage as coverage_core
+from funnelwise.plan.period import parse_period
+from funnelwise.report import pipeline as render
+
+ORDER = 45
+
+
+@user_errors
+def coverage(
+    period: Annotated[str | None, typer.Option(
+        help="Period: 2026-Q3, 2026-07 or 2026 (default: the quarter of --as-of).")] = None,
+    by: Annotated[str, typer.Option("--by", help="Group by rep, manager or team.")] = "rep",
+    as_of: Annotated[dt.datetime | None, typer.Option(
+        "--as-of", formats=["%Y-%m-%d"], help="Judge the pipeline as it stood at the start of "
+        "this day (default: the latest data).")] = None,
+    blanket: Annotated[float | None, typer.Option(
+        min=0, help="Add what a blanket multiple (e.g. 3) would conclude, and whom it "
+                    "misjudges.")] = None,
+    lookback_days: Annotated[int, typer.Option(
+        min=1, help="Days of closed deals before --as-of that give the win rate.")] = 365,
+    over_factor: Annotated[float, typer.Option(
+        min=1, help="Coverage above this multiple of the requirement is over-covered.")] = 2.0,
+    inflation_share: Annotated[float, typer.Option(
+        min=0, max=1, help="Over-covered with at least this share of pipeline value "
+                           "disqualified by the review is inflated.")] = 0.25,
+    prior_strength: Annotated[float | None, typer.Option(
+        min=0, help="Fix the prior strength m (deals) instead of fitting it; 0: raw rates.")
+    ] = None,
+    level: LevelOpt = DEFAULT_LEVEL, workspace: WorkspaceOpt = DEFAULT_WORKSPACE,
+    funnel: FunnelOpt = None, format: FormatOpt = Format.table, explain: ExplainOpt = False,
+) -> None:
+    """Coverage = pipeline / remaining target, against required coverage = 1 / win rate."""
+    opts = CoverageOptions(lookback_days=lookback_days, over_factor=over_factor,
+                           inflation_share=inflation_share, blanket=blanket, level=level,
+                           prior_strength=prior_strength)
+    with open_workspace(workspace) as ws:
+        result = coverage_core(ws.crm(funnel_override(funnel)),
+                               period=parse_period(period) if period else None,
+                               as_of=day(as_of), by=by, opts=opts)
+    if format is not Format.table or explain:
+        emit(result, format, explain)
+        return
+    console.print(render.coverage_table(result))
+    for line in render.coverage_reasons(result):
+        console.print(line, highlight=False)
+    for note in result.notes:
+        console.print(f"[dim]{note}[/dim]", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(coverage)

@@ -1,0 +1,119 @@
+"""Calibration: replay the realistic value on past dates and compare it with what happened.
+
+For each as-of date D the deals open at D get their win probability p from deals closed before
+D only (`probability.fit` on the snapshot); every deal that has closed since gives an outcome
+y (1 won, 0 lost); deals still open in the latest data have no answer yet and are left out.
+
+    Brier score          mean (p - y)^2 over resolved deals (0 is perfect)
+    baseline             the same with p = the team's share won of all deals closed before D
+    skill                1 - Brier / baseline (above 0: the probabilities beat the constant)
+    realistic vs actual  sum(amount x p) over the resolved deals against the amount they won
+
+The reliability table bins (deal, date) pairs by probability (0-10%, ..., 90-100%): if the
+probabilities are calibrated, the share won in each bin is close to its mean probability.
+Default dates: every 30 days, six of them, the last one a won deal's 90th-percentile cycle
+before the latest data, so most deals open then have closed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from funnelwise.errors import UserError
+from funnelwise.pipeline.history import won_cycle
+from funnelwise.pipeline.probability import fit
+from funnelwise.pipeline.snapshot import Snapshot, latest_day, open_deals
+from funnelwise.schema.crm import Crm
+
+BINS = np.linspace(0.0, 1.0, 11)
+DATE_COLUMNS = ["as_of", "open_deals", "resolved_deals", "raw_value", "realistic_value",
+                "realistic_resolved", "won_value", "still_open_value", "brier",
+                "baseline_brier", "skill", "team_win_rate"]
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """Per-date comparison, the reliability table and the pooled scores."""
+
+    dates: pd.DataFrame
+    reliability: pd.DataFrame
+    brier: float
+    baseline_brier: float
+    resolved: int
+
+    @property
+    def skill(self) -> float:
+        return 1 - self.brier / self.baseline_brier if self.baseline_brier else float("nan")
+
+
+def default_dates(crm: Crm, *, last: dt.date | None = None, every: int = 30,
+                  count: int = 6) -> list[dt.date]:
+    """`count` dates `every` days apart ending at `last` (default: latest data - won p90)."""
+    if every < 1 or count < 1:
+        raise UserError("calibration needs at least one date and a step of at least one day")
+    if last is None:
+        latest = latest_day(crm)
+        horizon = won_cycle(crm, Snapshot(latest)).to_pandas()["limit_days"].iloc[0]
+        if pd.isna(horizon):
+            raise UserError("no won deals in the data: nothing to calibrate against")
+        last = latest - dt.timedelta(days=round(float(horizon)))
+    return [last - dt.timedelta(days=every * i) for i in reversed(range(count))]
+
+
+def scored_deals(crm: Crm, as_of: dt.date) -> pd.DataFrame:
+    """Deals open at `as_of` with probability p, the team-rate baseline and outcome y."""
+    snap = Snapshot(as_of)
+    model = fit(crm, snap)
+    d = open_deals(crm, snap).to_pandas()
+    d["p"] = model.probability(d).to_numpy()
+    d["baseline"] = model.p_all
+    d["resolved"] = d["status"] != "open"
+    d["y"] = (d["status"] == "won").astype(float)
+    return d.assign(as_of=as_of)
+
+
+def _date_row(d: pd.DataFrame) -> dict[str, object]:
+    r = d[d["resolved"]]
+    brier = float(((r["p"] - r["y"]) ** 2).mean()) if len(r) else float("nan")
+    base = float(((r["baseline"] - r["y"]) ** 2).mean()) if len(r) else float("nan")
+    return {
+        "as_of": d["as_of"].iloc[0], "open_deals": len(d), "resolved_deals": len(r),
+        "raw_value": float(d["amount"].sum()),
+        "realistic_value": float((d["amount"] * d["p"]).sum()),
+        "realistic_resolved": float((r["amount"] * r["p"]).sum()),
+        "won_value": float((r["amount"] * r["y"]).sum()),
+        "still_open_value": float(d.loc[~d["resolved"], "amount"].sum()),
+        "brier": brier, "baseline_brier": base,
+        "skill": 1 - brier / base if base else float("nan"),
+        "team_win_rate": float(d["baseline"].iloc[0]),
+    }
+
+
+def reliability(scored: pd.DataFrame) -> pd.DataFrame:
+    """Resolved (deal, date) pairs binned by probability: count, mean p, share won."""
+    r = scored[scored["resolved"] & scored["p"].notna()]
+    b = np.clip(np.digitize(r["p"], BINS[1:-1]), 0, len(BINS) - 2)
+    g = r.assign(bin=b).groupby("bin")
+    out = g.agg(deals=("y", "size"), mean_probability=("p", "mean"), share_won=("y", "mean"))
+    out = out.reset_index()
+    out["bucket"] = [f"{BINS[i]:.0%}-{BINS[i + 1]:.0%}" for i in out["bin"]]
+    return out[["bucket", "deals", "mean_probability", "share_won"]]
+
+
+def calibrate(crm: Crm, dates: list[dt.date]) -> Calibration:
+    """Replay the win probabilities on every date and score them against what happened."""
+    scored = [scored_deals(crm, d) for d in dates]
+    rows = pd.DataFrame([_date_row(d) for d in scored if len(d)], columns=DATE_COLUMNS)
+    pooled = pd.concat(scored, ignore_index=True)
+    r = pooled[pooled["resolved"] & pooled["p"].notna()]
+    if r.empty:
+        raise UserError("no deal open on the calibration dates has closed since; pick earlier "
+                        "dates (--as-of sets the last one)")
+    return Calibration(
+        dates=rows, reliability=reliability(pooled), resolved=len(r),
+        brier=float(((r["p"] - r["y"]) ** 2).mean()),
+        baseline_brier=float(((r["baseline"] - r["y"]) ** 2).mean()))

@@ -1,0 +1,73 @@
+"""What the team's own past says, as of a date: how long won deals took, stage by stage.
+
+Only deals closed before the as-of date count, so a review run on history never learns from
+what happened after it.
+
+- a **stage spell** is the time a past deal spent in one open stage: from entering it to
+  entering the next stage in its history (or closing). A deal with no open-stage history spent
+  its whole life in the first stage.
+- the **stage threshold** of stage s is the q-th percentile (linear) of the days won deals
+  spent in s (summed over re-entries): "90% of won deals left Proposal within 55 days".
+- the **won cycle** is the distribution of days from creation to close of won deals.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from funnelwise.pipeline.snapshot import Snapshot, days_between, is_open_stage
+from funnelwise.schema.crm import Crm
+
+CYCLE_QUANTILES = (0.25, 0.5, 0.75, 0.9)
+
+
+def closed_deals(crm: Crm, snap: Snapshot) -> ir.Table:
+    """Won and lost deals closed before the cut, with a creation date: the training set."""
+    o = crm.opportunities
+    o = o.filter(o.status.isin(["won", "lost"]), o.closed_at < snap.cut, o.created_at.notnull())
+    return o.select("opportunity_id", "created_at", "closed_at", rep=o.owner_rep_id,
+                    won=o.status == "won", amount=o.amount.fill_null(0.0),
+                    cycle_days=days_between(o.closed_at, o.created_at))
+
+
+def _history_spells(crm: Crm, deals: ir.Table) -> ir.Table:
+    h = crm.stage_history
+    h = h.inner_join(deals, "opportunity_id")
+    nxt = h.entered_at.lead().over(ibis.window(group_by=h.opportunity_id,
+                                               order_by=[h.entered_at, h.stage]))
+    h = h.filter(is_open_stage(h.stage, crm.funnel))
+    leave = ibis.coalesce(nxt, h.closed_at)
+    enter = ibis.greatest(days_between(h.entered_at, h.created_at), 0.0)
+    return h.select("opportunity_id", "rep", "won", "stage", enter_days=enter,
+                    leave_days=ibis.greatest(days_between(leave, h.created_at), enter))
+
+
+def stage_spells(crm: Crm, snap: Snapshot) -> ir.Table:
+    """Per past deal and open stage entered: age (days) on entering and on leaving it."""
+    deals = closed_deals(crm, snap)
+    spells = _history_spells(crm, deals)
+    if not crm.funnel.stages:
+        return spells
+    bare = deals.anti_join(spells, "opportunity_id")
+    first = bare.select("opportunity_id", "rep", "won", stage=ibis.literal(crm.funnel.stages[0]),
+                        enter_days=ibis.literal(0.0), leave_days=bare.cycle_days)
+    return ibis.union(spells, first)
+
+
+def stage_thresholds(crm: Crm, snap: Snapshot, quantile: float) -> ir.Table:
+    """Per open stage: won deals that passed through it and the `quantile` of their days in it."""
+    s = stage_spells(crm, snap)
+    s = s.filter(s.won)
+    per_deal = s.group_by(["opportunity_id", "stage"]).aggregate(
+        days=(s.leave_days - s.enter_days).sum())
+    return per_deal.group_by("stage").aggregate(
+        won_deals=per_deal.count(), threshold_days=per_deal.days.quantile(quantile))
+
+
+def won_cycle(crm: Crm, snap: Snapshot, quantile: float = 0.9) -> ir.Table:
+    """One row: won deals and the quartiles, 90th and `quantile`-th percentile of their cycle."""
+    d = closed_deals(crm, snap)
+    d = d.filter(d.won)
+    parts = {f"p{round(q * 100)}": d.cycle_days.quantile(q) for q in CYCLE_QUANTILES}
+    return d.aggregate(won=d.count(), limit_days=d.cycle_days.quantile(quantile), **parts)

@@ -1,0 +1,179 @@
+"""Evidence-based pipeline review: every open deal with its flags, and three values side by side.
+
+- raw value: the sum of the open deals' amounts;
+- qualified value: the same over deals with no disqualifying flag (by default: no customer
+  activity for a month, a required customer outcome missing, an amount far above the rep's
+  history), the pipeline that has evidence behind it;
+- realistic value: sum(amount x win probability), the probability learnt from past deals at the
+  same stage and age, shrunk per rep toward the team (`probability`).
+
+Totals per rep, per team and for everyone. The "qualify out" list is the disqualified deals,
+largest first: the value at stake in taking them out of the forecast. `as_of` replays all of it
+on an earlier date (see `snapshot`), learning only from deals closed before it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+import numpy as np
+import pandas as pd
+
+from funnelwise.errors import unknown_name
+from funnelwise.metrics.dimensions import ALL, NONE
+from funnelwise.metrics.result import sql_of
+from funnelwise.pipeline.config import ReviewConfig, review_config
+from funnelwise.pipeline.flags import run_rules
+from funnelwise.pipeline.probability import WinModel, fit
+from funnelwise.pipeline.rules import Context, disqualifies, rules
+from funnelwise.pipeline.snapshot import Snapshot, open_deals, resolve
+from funnelwise.schema.crm import Crm
+
+DEAL_COLUMNS = ["opportunity_id", "rep", "team", "stage", "amount", "created_at", "age_days",
+                "stage_days", "expected_close_date", "probability", "realistic_value",
+                "qualified", "flag_count", "flags"]
+TOTAL_COLUMNS = ["level", "key", "team", "deals", "raw_value", "qualified_value",
+                 "realistic_value", "disqualified_deals", "flagged_deals"]
+
+
+@dataclass(frozen=True)
+class Review:
+    """The reviewed pipeline: deals (with flags), flags (one row each), totals, notes, SQL."""
+
+    snapshot: Snapshot
+    config: ReviewConfig
+    deals: pd.DataFrame
+    flags: pd.DataFrame
+    totals: pd.DataFrame
+    notes: tuple[str, ...] = ()
+    exprs: dict[str, ir.Table] = field(default_factory=dict)
+    reps: tuple[str, ...] = ()
+
+    def sql(self) -> dict[str, str]:
+        """The SQL of every query behind the review (`--explain`), compiled on demand."""
+        return {name: sql_of(expr) for name, expr in self.exprs.items()}
+
+    def qualify_out(self) -> pd.DataFrame:
+        """Deals with a disqualifying flag, by value at stake (amount), largest first."""
+        out = self.deals[~self.deals["qualified"]]
+        return out.sort_values(["amount", "opportunity_id"], ascending=[False, True])
+
+
+def _flag_lists(flags: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    lists: dict[str, list[dict[str, Any]]] = {}
+    ordered = flags.sort_values(["disqualifying", "rule"], ascending=[False, True])
+    for f in ordered.to_dict(orient="records"):
+        item = {"rule": f["rule"], "evidence": f["evidence"],
+                "disqualifying": bool(f["disqualifying"]),
+                "value": _num(f["value"]), "threshold": _num(f["threshold"])}
+        lists.setdefault(str(f["opportunity_id"]), []).append(item)
+    return lists
+
+
+def _num(v: Any) -> float | None:
+    return None if v is None or v != v else float(v)
+
+
+def _deals(raw: pd.DataFrame, flags: pd.DataFrame, model: WinModel | None,
+           teams: pd.Series) -> pd.DataFrame:
+    d = raw.copy()
+    d["opportunity_id"] = d["opportunity_id"].astype(str)
+    d["team"] = d["rep"].map(teams).fillna(NONE)
+    d["probability"] = model.probability(d) if model else np.nan
+    d["realistic_value"] = d["amount"] * d["probability"]
+    lists = _flag_lists(flags)
+    d["flags"] = [lists.get(i, []) for i in d["opportunity_id"]]
+    d["flag_count"] = d["flags"].map(len)
+    bad = set(flags.loc[flags["disqualifying"], "opportunity_id"])
+    d["qualified"] = ~d["opportunity_id"].isin(bad)
+    d = d.sort_values(["rep", "amount", "opportunity_id"], ascending=[True, False, True])
+    return d[DEAL_COLUMNS].reset_index(drop=True)
+
+
+def _sum(d: pd.DataFrame, level: str, key: str) -> pd.DataFrame:
+    g = d.groupby(key, dropna=False)
+    out = g.agg(deals=("amount", "size"), raw_value=("amount", "sum"),
+                qualified_value=("_q", "sum"), realistic_value=("realistic_value", "sum"),
+                disqualified_deals=("_dq", "sum"), flagged_deals=("_f", "sum"))
+    out = out.reset_index().rename(columns={key: "key"})
+    teams = d.groupby("rep")["team"].first()
+    out["team"] = {"rep": out["key"].map(teams), "team": out["key"]}.get(level)
+    return out.assign(level=level)
+
+
+def totals(deals: pd.DataFrame) -> pd.DataFrame:
+    """Raw, qualified and realistic value per rep, per team and for everyone."""
+    d = deals.assign(_q=np.where(deals["qualified"], deals["amount"], 0.0),
+                     _dq=~deals["qualified"], _f=deals["flag_count"] > 0, _all=ALL)
+    parts = [_sum(d, "rep", "rep"), _sum(d, "team", "team"), _sum(d, "all", "_all")]
+    out = pd.concat(parts, ignore_index=True)
+    for col in ("deals", "disqualified_deals", "flagged_deals"):
+        out[col] = out[col].astype("int64")
+    return out[TOTAL_COLUMNS]
+
+
+def _model_note(model: WinModel | None) -> tuple[str, ...]:
+    if model is None:
+        return ()
+    bands = ", ".join(f"{e:.0f}" for e in model.edges) or "none"
+    return ("win probability: share won of past deals at the same stage and age band (bands "
+            f"cut at {bands} days: the 25/50/75/90th percentiles of won deals' cycle), shrunk "
+            f"per rep toward the team; overall share won {model.p_all:.1%}",)
+
+
+def _notes(snap: Snapshot, config: ReviewConfig, model: WinModel | None,
+           skipped: tuple[str, ...]) -> tuple[str, ...]:
+    rules_out = [r.name for r in rules() if disqualifies(r, config)]
+    return (
+        snap.describe() + "; thresholds and probabilities learnt only from deals closed "
+        "before it",
+        "disqualifying rules (a flag takes the deal out of qualified value): "
+        + (", ".join(rules_out) or "none"),
+        *_model_note(model), *skipped,
+    )
+
+
+def review(crm: Crm, *, as_of: dt.date | None = None, config: ReviewConfig | None = None,
+           realistic: bool = True, snapshot: Snapshot | None = None) -> Review:
+    """Review the pipeline open at `as_of` (default: the latest data; `snapshot` when the
+    caller resolved it already); `realistic` False leaves out the win probabilities."""
+    snap = snapshot or resolve(crm, as_of)
+    config = config or review_config(crm.funnel)
+    expr = open_deals(crm, snap)
+    flags = run_rules(Context(crm=crm, snap=snap, deals=expr, config=config))
+    model = fit(crm, snap) if realistic else None
+    reps = crm.reps.select("rep_id", "team").to_pandas()
+    deals = _deals(expr.to_pandas(), flags.frame, model,
+                   reps.set_index("rep_id")["team"].fillna(NONE))
+    return Review(snapshot=snap, config=config, deals=deals, flags=flags.frame,
+                  totals=totals(deals), notes=_notes(snap, config, model, flags.skipped),
+                  exprs={"open_deals": expr, **(model.exprs if model else {}), **flags.exprs},
+                  reps=tuple(sorted(set(reps["rep_id"].astype(str)) | set(deals["rep"]))))
+
+
+def check_rep(crm: Crm, rep: str) -> str:
+    """`rep` if it is a rep or a deal owner of the workspace, else a user error."""
+    r, o = crm.reps, crm.opportunities
+    ids = ibis.union(r.select(rep=r.rep_id), o.select(rep=o.owner_rep_id)).distinct()
+    known = [str(v) for v in ids.to_pandas()["rep"].dropna()]
+    if rep not in known:
+        raise unknown_name("rep", rep, known)
+    return rep
+
+
+def for_rep(result: Review, rep: str) -> Review:
+    """The review narrowed to one rep: their deals and flags, their totals and their team's."""
+    if rep not in result.reps:
+        raise unknown_name("rep", rep, result.reps)
+    deals = result.deals[result.deals["rep"] == rep]
+    team = deals["team"].iloc[0] if len(deals) else None
+    t = result.totals
+    keep = ((t["level"] == "rep") & (t["key"] == rep)) | ((t["level"] == "team")
+                                                          & (t["key"] == team))
+    flags = result.flags[result.flags["opportunity_id"].isin(deals["opportunity_id"])]
+    return replace(result, deals=deals.reset_index(drop=True), flags=flags,
+                   totals=t[keep].reset_index(drop=True))

@@ -1,0 +1,133 @@
+"""Review rules: a registry of small named checks, one module each.
+
+A rule takes the review `Context` (the CRM, the snapshot, the deals open at that date, the
+thresholds) and returns the deals it flags as an Ibis table with `opportunity_id`, `value` and
+`threshold` (what was measured and the line it crossed) plus the evidence columns its
+`evidence` function reads; it may add a boolean `disqualifying` column to decide deal by deal.
+A rule that cannot run on this data (no activities linked to deals, say) raises `Skip` with the
+reason, which the review reports as a note. `disqualifying` says whether the rule's flags take
+a deal out of qualified value; the funnel's `[review] disqualifying` list overrides it.
+
+Built-in rules register themselves exactly as a third party's would:
+
+    register(Rule(name="no_next_step", summary="...", disqualifying=False,
+                  flag=my_flag, evidence=lambda row: f"..."))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import ibis.expr.types as ir
+import pandas as pd
+
+from funnelwise.errors import unknown_name
+from funnelwise.pipeline.config import ReviewConfig
+from funnelwise.pipeline.snapshot import Snapshot
+from funnelwise.schema.crm import Crm
+
+Row = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Context:
+    """What every rule sees: the CRM, the review date, the deals open then, the thresholds."""
+
+    crm: Crm
+    snap: Snapshot
+    deals: ir.Table
+    config: ReviewConfig
+
+
+class Skip(Exception):
+    """Raised by a rule that cannot run on this data; the message says why."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named check: the deals it flags (Ibis) and the sentence that explains each flag."""
+
+    name: str
+    summary: str
+    disqualifying: bool
+    flag: Callable[[Context], ir.Table]
+    evidence: Callable[[Row], str]
+
+
+RULES: dict[str, Rule] = {}
+
+
+def register(rule: Rule) -> Rule:
+    RULES[rule.name] = rule
+    return rule
+
+
+def rules() -> tuple[Rule, ...]:
+    """Every registered rule, built-ins first, in registration order."""
+    _load_builtins()
+    return tuple(RULES.values())
+
+
+def get(name: str) -> Rule:
+    """The rule registered as `name`."""
+    _load_builtins()
+    if name not in RULES:
+        raise unknown_name("rule", name, RULES)
+    return RULES[name]
+
+
+def disqualifies(rule: Rule, config: ReviewConfig) -> bool:
+    """Whether the rule's flags take a deal out of qualified value under this configuration."""
+    if config.disqualifying is None:
+        return rule.disqualifying
+    _load_builtins()
+    for name in config.disqualifying:
+        if name not in RULES:
+            raise unknown_name("rule in [review] disqualifying", name, RULES)
+    return rule.name in config.disqualifying
+
+
+def days(v: Any) -> str:
+    return f"{float(v):,.0f} days" if _ok(v) else "unknown days"
+
+
+def money(v: Any) -> str:
+    if not _ok(v):
+        return "–"
+    v = float(v)
+    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if abs(v) >= limit:
+            return f"{v / limit:,.1f}{suffix}"
+    return f"{v:,.0f}"
+
+
+def pct(v: Any) -> str:
+    return f"{float(v):.0%}" if _ok(v) else "–"
+
+
+def whole(v: Any) -> int:
+    """A count, 0 when missing."""
+    return int(v) if _ok(v) else 0
+
+
+def day(v: Any) -> str:
+    """A date or timestamp as YYYY-MM-DD."""
+    return str(v)[:10] if _ok(v) else "unknown"
+
+
+def _ok(v: Any) -> bool:
+    return v is not None and not bool(pd.isna(v))
+
+
+def _load_builtins() -> None:
+    from funnelwise.pipeline.rules import (  # noqa: F401
+        amount,
+        cycle_age,
+        outcomes,
+        passed,
+        pushed,
+        quiet,
+        stalled,
+    )

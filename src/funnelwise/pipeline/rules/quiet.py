@@ -1,0 +1,48 @@
+"""no_customer_activity: no sign of life for too long.
+
+The last customer touch is the latest activity or outcome linked to the deal before the review
+date (its creation when there is none). Flag when days since it > no_activity_days.
+Disqualifying: a deal nobody has worked on for a month is not a qualified deal.
+"""
+
+from __future__ import annotations
+
+import ibis
+import ibis.expr.types as ir
+
+from funnelwise.pipeline.rules import Context, Row, Rule, Skip, day, days, register
+from funnelwise.pipeline.snapshot import days_between
+
+
+def _last_touch(ctx: Context) -> ir.Table:
+    a, o = ctx.crm.activities, ctx.crm.outcomes
+    a = a.filter(a.opportunity_id.notnull(), a.occurred_at < ctx.snap.cut)
+    o = o.filter(o.opportunity_id.notnull(), o.achieved_at < ctx.snap.cut)
+    touches = ibis.union(a.select("opportunity_id", t=a.occurred_at),
+                         o.select("opportunity_id", t=o.achieved_at))
+    if int(touches.count().execute()) == 0:
+        raise Skip("no activities or outcomes are linked to opportunities before the review "
+                   "date: signs of life cannot be seen")
+    return touches.group_by(_tid=touches.opportunity_id).aggregate(last_touch=touches.t.max())
+
+
+def flag(ctx: Context) -> ir.Table:
+    last = _last_touch(ctx)
+    d = ctx.deals.left_join(last, ctx.deals.opportunity_id == last._tid)
+    quiet = days_between(ctx.snap.cut, ibis.coalesce(d.last_touch, d.created_at))
+    d = d.mutate(value=quiet).filter(quiet > ctx.config.no_activity_days)
+    return d.select("opportunity_id", "last_touch", "value",
+                    threshold=ibis.literal(float(ctx.config.no_activity_days)))
+
+
+def evidence(r: Row) -> str:
+    limit = f"limit {days(r['threshold'])}"
+    if day(r["last_touch"]) == "unknown":
+        return f"no customer activity in the {days(r['value'])} since it was created; {limit}"
+    return (f"no customer activity for {days(r['value'])} (last on {day(r['last_touch'])}); "
+            f"{limit}")
+
+
+RULE = register(Rule(
+    name="no_customer_activity", summary="no customer activity or outcome for too long",
+    disqualifying=True, flag=flag, evidence=evidence))

@@ -1,0 +1,96 @@
+"""The review on tests/fixtures/tiny (8 deals, 3 reps), checked by hand.
+
+Closed deals and their days from creation to close (none of the won ones has stage history, so
+each spent its whole cycle in the first stage, Qualified):
+  o1 won 30, o2 won 60, o4 won 10, o6 won 90; o3 lost (Qualified 0-20, Proposal 20-39 days),
+  o5 lost (Qualified 0-40), o8 lost 36 (Qualified 0-36).
+Won cycles sorted: 10, 30, 60, 90. Linear percentiles: p25 = 10 + 0.75 x 20 = 25,
+p50 = 45, p75 = 60 + 0.25 x 30 = 67.5, p90 = 60 + 0.7 x 30 = 81. Days won deals spent in
+Qualified are the same four numbers, so its 90th percentile is 81 days too.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from funnelwise.pipeline.history import stage_thresholds, won_cycle
+from funnelwise.pipeline.probability import cohort_counts, fit
+from funnelwise.pipeline.review import for_rep, review
+from funnelwise.pipeline.snapshot import Snapshot, open_deals
+
+MAY_3 = dt.date(2026, 5, 3)
+
+
+def test_snapshot_on_february_15(tiny_ws):
+    """o1 (closed 02-04) and o4 (02-11) had closed; o2, o3, o5, o6, o7, o8 were open. o3 had
+    entered Proposal on 02-01 (14 days before); the others were in Qualified, from their history
+    or, without one, since creation (o2: created 01-10, 36 days)."""
+    d = open_deals(tiny_ws.crm(), Snapshot(dt.date(2026, 2, 15))).to_pandas()
+    d = d.set_index("opportunity_id")
+    assert sorted(d.index) == ["o2", "o3", "o5", "o6", "o7", "o8"]
+    assert d.loc["o3", "stage"] == "Proposal" and d.loc["o3", "stage_days"] == 14
+    assert set(d.drop(index="o3")["stage"]) == {"Qualified"}
+    assert d.loc["o2", "age_days"] == 36 and d.loc["o2", "stage_days"] == 36
+
+
+def test_stage_threshold_and_won_cycle(tiny_ws):
+    snap = Snapshot(MAY_3)
+    th = stage_thresholds(tiny_ws.crm(), snap, 0.9).to_pandas().set_index("stage")
+    assert list(th.index) == ["Qualified"]
+    assert (th.loc["Qualified", "won_deals"], th.loc["Qualified", "threshold_days"]) == (4, 81)
+    cyc = won_cycle(tiny_ws.crm(), snap).to_pandas().iloc[0]
+    assert [cyc[c] for c in ("p25", "p50", "p75", "p90")] == [25, 45, 67.5, 81]
+
+
+def test_cohorts_count_each_deal_in_every_age_band_it_was_open_in(tiny_ws):
+    """Bands cut at 25, 45, 67.5, 81 days. ana in Qualified: band 0 holds o1, o2, o3, o4 (3 won);
+    band 1 (25-45 days) o1 and o2 (o3 left Qualified at 20 days); band 2 o2. ana in Proposal:
+    o3 from 20 to 39 days, bands 0 and 1. ben: o5 (lost at 40) and o6 (won at 90)."""
+    snap = Snapshot(MAY_3)
+    counts = cohort_counts(tiny_ws.crm(), snap, (25.0, 45.0, 67.5, 81.0)).to_pandas()
+    got = {(r.rep, r.stage, r.band): (r.won, r.closed) for r in counts.itertuples()}
+    assert got == {
+        ("ana", "Qualified", 0): (3, 4), ("ana", "Qualified", 1): (2, 2),
+        ("ana", "Qualified", 2): (1, 1), ("ana", "Proposal", 0): (0, 1),
+        ("ana", "Proposal", 1): (0, 1),
+        ("ben", "Qualified", 0): (1, 2), ("ben", "Qualified", 1): (1, 2),
+        ("ben", "Qualified", 2): (1, 1), ("ben", "Qualified", 3): (1, 1),
+        ("ben", "Qualified", 4): (1, 1),
+        ("cy", "Qualified", 0): (0, 1), ("cy", "Qualified", 1): (0, 1),
+    }
+    assert fit(tiny_ws.crm(), snap).edges == (25.0, 45.0, 67.5, 81.0)
+
+
+def test_review_on_may_3(tiny_ws):
+    """Only o7 (cy, 500) is open: created 02-10 (82 days), in Proposal since 03-01 (63 days),
+    expected to close 05-01. Flags: older than 81 days (warning), close date passed 2 days ago
+    (warning); no history of Proposal at 81+ days, so its probability is the share won of all
+    past deals, 4 of 7: realistic value 500 x 4 / 7. Qualified: no disqualifying flag. Its
+    amount is 500 / 187.5 = 2.7x the organisation's average win (cy has none), under 3x."""
+    rv = review(tiny_ws.crm(), as_of=MAY_3)
+    (deal,) = rv.deals.to_dict(orient="records")
+    assert (deal["opportunity_id"], deal["stage"], deal["age_days"], deal["stage_days"]) == (
+        "o7", "Proposal", 82, 63)
+    assert {f["rule"] for f in deal["flags"]} == {"older_than_won_cycle", "close_date_passed"}
+    assert deal["qualified"]
+    assert deal["probability"] == pytest.approx(4 / 7)
+    total = rv.totals.set_index("level").loc["all"]
+    assert (total["raw_value"], total["qualified_value"]) == (500, 500)
+    assert total["realistic_value"] == pytest.approx(500 * 4 / 7)
+    skipped = " ".join(rv.notes)
+    assert "no_customer_activity not checked" in skipped
+    assert "missing_outcomes not checked" in skipped
+    evidence = {f["rule"]: f["evidence"] for f in deal["flags"]}
+    assert evidence["older_than_won_cycle"] == (
+        "82 days old; 90% of the 4 won deals closed within 81 days of creation")
+    assert evidence["close_date_passed"] == (
+        "expected close 2026-05-01 passed 2 days before the review date")
+
+
+def test_one_rep_only(tiny_ws):
+    rv = for_rep(review(tiny_ws.crm(), as_of=dt.date(2026, 2, 15)), "ana")
+    assert sorted(rv.deals["opportunity_id"]) == ["o2", "o3"]
+    assert list(zip(rv.totals["level"], rv.totals["key"], strict=True)) == [
+        ("rep", "ana"), ("team", "North")]

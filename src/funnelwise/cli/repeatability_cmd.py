@@ -1,0 +1,51 @@
+"""`repeatability`: is a good period repeatable? Concentration, accounts, products, pipeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated
+
+import typer
+
+from funnelwise.cli.common import (
+    DEFAULT_WORKSPACE,
+    ExplainOpt,
+    Format,
+    FormatOpt,
+    WorkspaceOpt,
+    console,
+    day,
+    open_workspace,
+    user_errors,
+)
+from funnelwise.cli.forecast_cmd import AsOfOpt
+from funnelwise.metrics.asof import data_today
+from funnelwise.metrics.repeatability import repeatability as repeatability_metric
+from funnelwise.plan.period import parse_period
+from funnelwise.report.forecast import emit_many
+
+ORDER = 63
+
+
+@user_errors
+def repeatability(
+    period: Annotated[str | None, typer.Option(
+        help="Period: 2026, 2026-Q3 or 2026-07 (default: the year of the latest record).")
+    ] = None,
+    next_periods: Annotated[int, typer.Option(
+        "--next", min=1, max=8, help="How many following periods to check pipeline for.")] = 2,
+    as_of: AsOfOpt = None, workspace: WorkspaceOpt = DEFAULT_WORKSPACE,
+    format: FormatOpt = Format.table, explain: ExplainOpt = False,
+) -> None:
+    """Share of the top 1/3/10 deals, new vs existing accounts, products, next periods' pipeline."""
+    with open_workspace(workspace) as ws:
+        crm = ws.crm()
+        today = day(as_of) or data_today(crm)
+        label = period or str((today - dt.timedelta(days=1)).year)
+        result = repeatability_metric(crm, period=parse_period(label), next_count=next_periods,
+                                      as_of=today)
+        emit_many(result.results(), fmt_name=format.value, explain=explain, console=console)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(repeatability)

@@ -1,0 +1,80 @@
+"""Forecasts and backtests as `MetricResult`s: what the CLI, the web pages and reports show.
+
+    forecast_result(crm, period=parse_period("2017-Q4"), as_of=dt.date(2017, 10, 1))
+    backtest_results(run_backtest(crm, methods=METHODS, origins=..., horizon=...))
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import pandas as pd
+
+from funnelwise.forecast.backtest import Backtest
+from funnelwise.forecast.base import DRAWS, REGISTRY, get
+from funnelwise.forecast.snapshot import take
+from funnelwise.metrics.asof import data_today, opportunities_as_of
+from funnelwise.metrics.result import MetricResult, sql_of
+from funnelwise.plan.period import Period
+from funnelwise.schema.crm import Crm
+
+ALL_METHODS = "all"
+FORECAST_COLUMNS = ["method", "key", "period", "as_of", "won_so_far", "open_deals",
+                    "open_amount", "open_expected", "new_expected", "expected", "p10", "p50",
+                    "p90"]
+
+
+def method_names(method: str) -> tuple[str, ...]:
+    """`all` or one registered method name, as a tuple of names (unknown names are errors)."""
+    if method == ALL_METHODS:
+        built_in = ("funnelwise", "stage_weighted", "run_rate")
+        return (*built_in, *(m for m in REGISTRY if m not in built_in))
+    get(method)
+    return (method,)
+
+
+def forecast_result(crm: Crm, *, period: Period, as_of: dt.date | None = None,
+                    by: str = "all", methods: Sequence[str] = ("funnelwise",),
+                    draws: int = DRAWS, seed: int = 0) -> MetricResult:
+    """Each method's forecast of `period` per group, fitted on the CRM as of `as_of`.
+
+    `as_of` defaults to the day after the latest dated record (the export's "today").
+    """
+    day = as_of or data_today(crm)
+    shot = take(crm, day)
+    frames, notes = [], []
+    for name in methods:
+        model = get(name)(draws=draws, seed=seed).fit(crm, day, taken=shot)
+        prediction = model.predict(period, by=by)
+        frames.append(prediction.groups.assign(method=name, period=period.label,
+                                               as_of=day.isoformat()))
+        notes += [f"{name}: {n}" for n in prediction.notes]
+    frame = pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
+    o = crm.opportunities
+    undated = int(o.filter(o.status == "open", o.created_at.isnull()).count().execute())
+    if undated:
+        notes.append(f"{undated} open deals have no creation date and are left out "
+                     "(they cannot be aged)")
+    return MetricResult(
+        name="forecast", frame=frame, sql=sql_of(opportunities_as_of(crm, day)),
+        filters={"period": f"{period.label} ({period.start} to {period.end})",
+                 "as_of": f"{day} (the CRM as it stood at the start of that day)", "by": by,
+                 "methods": ", ".join(methods), "draws": draws, "seed": seed},
+        notes=(*notes, "P10/P50/P90: percentiles of simulated revenue (open deals won or "
+                       "not, Poisson wins from deals to come), plus what is already won"),
+    )
+
+
+def backtest_results(b: Backtest) -> tuple[MetricResult, MetricResult]:
+    """The per-method scores and the per-origin rows of a backtest."""
+    filters = {"horizon": b.horizon.label, "origins": len(b.origins["origin"].unique())}
+    origins = b.origins.assign(origin=b.origins["origin"].astype(str),
+                               period_start=b.origins["period_start"].astype(str),
+                               period_end=b.origins["period_end"].astype(str))
+    notes = (*b.notes, "each origin: methods fitted on the CRM as it stood at the start of "
+                       "that day; actual = revenue won in the period in today's data",
+             "WAPE = sum |P50 - actual| / sum actual; bias = sum (P50 - actual) / sum actual; "
+             "coverage = share of origins with P10 <= actual <= P90 (80% if honest)")
+    return (MetricResult(name="backtest", frame=b.summary, sql="", filters=filters, notes=notes),
+            MetricResult(name="backtest_origins", frame=origins, sql="", filters=filters))

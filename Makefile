@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 WORKSPACE ?= demo.duckdb
 
-.PHONY: demo test lint typecheck unit clean browser
+.PHONY: demo test lint typecheck unit clean browser test-spark bench
 
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11) and "funnelwise needs Python 3.11 or newer")'
@@ -31,6 +31,13 @@ browser:
 
 unit: $(STAMP) browser
 	$(BIN)/python -m pytest
+
+test-spark: $(STAMP)
+	sh scripts/setup-spark.sh
+	$(BIN)/python -m pytest -m spark
+
+bench: $(STAMP)
+	$(BIN)/python bench/run.py
 
 clean:
 	rm -rf $(VENV) demo.duckdb .pytest_cache .mypy_cache .ruff_cache

@@ -6,6 +6,7 @@ import datetime as dt
 import functools
 import sys
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
@@ -14,14 +15,21 @@ import typer
 from rich.console import Console
 
 from funnelwise.errors import FunnelwiseError, UserError
+from funnelwise.io import engines
 from funnelwise.io.workspace import DEFAULT_PATH, ENV_VAR, Workspace
 from funnelwise.metrics.result import MetricResult
 from funnelwise.report import tables
+from funnelwise.schema.crm import Crm
 from funnelwise.schema.funnel import Funnel, load_funnel
 
 console = Console()
 err_console = Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+class Engine(StrEnum):
+    duckdb = "duckdb"
+    spark = "spark"
 
 
 class Format(StrEnum):
@@ -33,6 +41,10 @@ class Format(StrEnum):
 WorkspaceOpt = Annotated[Path, typer.Option(
     "--workspace", "-w", envvar=ENV_VAR, show_envvar=True,
     help="Workspace file (an embedded DuckDB database).")]
+EngineOpt = Annotated[Engine, typer.Option(
+    "--engine", envvar="FUNNELWISE_ENGINE", help="Where the queries run: duckdb, or spark "
+    "(tables read as Parquet into a SparkSession). --workspace may also be a folder of "
+    "canonical Parquet files (funnelwise export); see docs/scale.md.")]
 FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
 ExplainOpt = Annotated[bool, typer.Option("--explain", help="Print the SQL and filters behind "
                                           "the figures instead of the figures.")]
@@ -70,11 +82,17 @@ def user_errors(func: F) -> F:
 
 
 def open_workspace(path: Path) -> Workspace:
-    return Workspace(path, create=False)
+    return Workspace(path, read_only=True)
 
 
 def funnel_override(path: Path | None) -> Funnel | None:
     return load_funnel(path) if path else None
+
+
+def open_crm(workspace: Path, engine: Engine = Engine.duckdb,
+             funnel: Path | None = None) -> AbstractContextManager[Crm]:
+    """The workspace's tables (DuckDB file or Parquet folder) on the chosen engine."""
+    return engines.open_crm(workspace, engine=engine.value, funnel=funnel_override(funnel))
 
 
 def emit(result: MetricResult, fmt: Format, explain: bool) -> None:

@@ -8,6 +8,8 @@ import typer
 
 from funnelwise.cli.common import (
     DEFAULT_WORKSPACE,
+    Engine,
+    EngineOpt,
     ExplainOpt,
     Format,
     FormatOpt,
@@ -18,8 +20,7 @@ from funnelwise.cli.common import (
     WorkspaceOpt,
     day,
     emit,
-    funnel_override,
-    open_workspace,
+    open_crm,
     user_errors,
 )
 from funnelwise.metrics import cycle as cycle_metric
@@ -42,10 +43,11 @@ def winrates(
     explain: ExplainOpt = False, level: LevelOpt = DEFAULT_LEVEL,
     prior_strength: Annotated[float | None, typer.Option(
         help="Fix the prior strength m (deals) instead of fitting it.")] = None,
+    engine: EngineOpt = Engine.duckdb,
 ) -> None:
     """Win rate = won / (won + lost), by count and value, shrunk toward the team."""
-    with open_workspace(workspace) as ws:
-        result = winrates_metric.winrates(ws.crm(), by=by, since=day(since), until=day(until),
+    with open_crm(workspace, engine) as crm:
+        result = winrates_metric.winrates(crm, by=by, since=day(since), until=day(until),
                                           level=level, prior_strength=prior_strength)
         emit(result, format, explain)
 
@@ -55,10 +57,10 @@ def funnel(
     by: FunnelByOpt = "rep", since: SinceOpt = None, until: UntilOpt = None,
     workspace: WorkspaceOpt = DEFAULT_WORKSPACE, format: FormatOpt = Format.table,
     explain: ExplainOpt = False, level: LevelOpt = DEFAULT_LEVEL, funnel: FunnelOpt = None,
+    engine: EngineOpt = Engine.duckdb,
 ) -> None:
     """Counts at each funnel step and the rate into the next (cohort rates for deal stages)."""
-    with open_workspace(workspace) as ws:
-        crm = ws.crm(funnel_override(funnel))
+    with open_crm(workspace, engine, funnel) as crm:
         result = funnel_metric.funnel(crm, by=by, since=day(since), until=day(until), level=level)
         emit(result, format, explain)
 
@@ -67,11 +69,11 @@ def funnel(
 def cycle(
     by: ByOpt = "rep", since: SinceOpt = None, until: UntilOpt = None,
     workspace: WorkspaceOpt = DEFAULT_WORKSPACE, format: FormatOpt = Format.table,
-    explain: ExplainOpt = False,
+    explain: ExplainOpt = False, engine: EngineOpt = Engine.duckdb,
 ) -> None:
     """Sales-cycle days of won deals (creation to win): median, p25, p75, p90."""
-    with open_workspace(workspace) as ws:
-        result = cycle_metric.cycle(ws.crm(), by=by, since=day(since), until=day(until))
+    with open_crm(workspace, engine) as crm:
+        result = cycle_metric.cycle(crm, by=by, since=day(since), until=day(until))
         emit(result, format, explain)
 
 

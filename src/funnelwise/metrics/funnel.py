@@ -28,7 +28,7 @@ from funnelwise.metrics.dimensions import (
     keyed,
     window,
 )
-from funnelwise.metrics.progress import opportunity_progress, stage_rank
+from funnelwise.metrics.progress import opportunity_progress
 from funnelwise.metrics.result import MetricResult, sql_of
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, prior_note, shrink
 from funnelwise.schema.crm import Crm
@@ -39,66 +39,133 @@ COLUMNS = ["key", "parent", "step", "kind", "count", "next_step", "advanced", "d
            "method", "rate", "rate_est", "rate_lo", "rate_hi"]
 
 
-_NO_COHORT = {c: ibis.null("int64") for c in ("advanced", "dropped", "open")}
+COHORT = ("advanced", "dropped", "open")
+
+
+def _rank(step: Step, crm: Crm) -> int:
+    """A stage step's position among the open stages (0 for the first; -1 if not ranked)."""
+    stages = crm.funnel.stages
+    return stages.index(step.stage) if step.stage in stages else -1
 
 
 def _reached(step: Step, t: ir.Table, crm: Crm) -> ir.BooleanValue:
     if step.kind == "status":
         return t.status == step.status
-    return t.reached >= stage_rank(ibis.literal(step.stage), crm.funnel)
+    return t.reached >= _rank(step, crm)
 
 
-def _event_counts(crm: Crm, step: Step, by: str, since: dt.date | None,
-                  until: dt.date | None) -> ir.Table:
-    """Activities (or outcomes) at one step, counted per group by the date they happened."""
+def _event_match(step: Step, t: ir.Table) -> ir.BooleanValue:
+    """Whether an activity (or outcome) row counts at an activity, output or outcome step."""
     if step.kind == "outcome":
-        t = crm.outcomes
-        t = t.filter(t.kind.isin(list(step.kinds)), window(t.achieved_at, since, until))
-    else:
-        t = crm.activities
-        cond = window(t.occurred_at, since, until)
-        if step.types:
-            cond &= t.type.isin(list(step.types))
-        if step.kind == "output":
-            cond &= t.output.isin(list(step.outputs))
-        t = t.filter(cond)
-    g = keyed(crm, t, rep_col="rep_id", by=by)
-    counts = g.group_by(["key", "parent"]).aggregate(count=g.count().cast("int64"))
-    return counts.mutate(step=ibis.literal(step.name))
+        return t.kind.isin(list(step.kinds))
+    cond = ibis.literal(True)
+    if step.types:
+        cond &= t.type.isin(list(step.types))
+    if step.kind == "output":
+        cond &= t.output.isin(list(step.outputs))
+    return cond
 
 
-def _opportunity_counts(crm: Crm, step: Step, nxt: Step | None, by: str,
-                        since: dt.date | None, until: dt.date | None) -> ir.Table:
-    o = opportunity_progress(crm)
-    o = keyed(crm, o.filter(window(o.created_at, since, until)), rep_col="owner_rep_id", by=by)
-    here = _reached(step, o, crm)
-    grouped = o.group_by(["key", "parent"])
-    if nxt is None or not nxt.is_opportunity_step:
-        return grouped.aggregate(count=count_if(here)).mutate(
-            step=ibis.literal(step.name), **_NO_COHORT)
-    there = _reached(nxt, o, crm)
-    dropped = here & ~there & (o.status != "open")
-    opened = here & ~there & (o.status == "open")
-    return grouped.aggregate(
-        count=count_if(here), advanced=count_if(here & there),
-        dropped=count_if(dropped), open=count_if(opened),
-    ).mutate(step=ibis.literal(step.name))
+def _group_sums(crm: Crm, t: ir.Table, rep_col: str, by: str,
+                counts: dict[str, ir.IntegerScalar]) -> ir.Table:
+    """`counts` per (key, parent): counted per rep first, then summed over the group's reps.
+
+    Counts add up, so the large table is aggregated once by its rep column and only the small
+    per-rep result is joined to the reps table.
+    """
+    per_rep = t.group_by(rep_col).aggregate(**counts)
+    g = keyed(crm, per_rep, rep_col=rep_col, by=by)
+    return g.group_by(["key", "parent"]).aggregate(
+        **{c: g[c].sum().cast("int64") for c in counts})
+
+
+def column(i: int, figure: str) -> str:
+    """Column of `funnel_counts` holding `figure` (count, advanced, ...) of the i-th step."""
+    return f"s{i}_{figure}"
+
+
+def _event_counts(crm: Crm, steps: list[tuple[int, Step]], table: ir.Table, date_col: str,
+                  by: str, since: dt.date | None, until: dt.date | None) -> ir.Table | None:
+    """Activity, output or outcome steps counted in one pass over their table.
+
+    The rows are first counted per (rep, type, output) (or (rep, kind) for outcomes): a few
+    thousand combinations, on which each step's condition is then a sum.
+    """
+    if not steps:
+        return None
+    t = table.filter(window(table[date_col], since, until))
+    cols = ["kind"] if steps[0][1].kind == "outcome" else ["type", "output"]
+    per = t.group_by(["rep_id", *cols]).aggregate(_n=t.count())
+    counts = {column(i, "count"): ibis.ifelse(_event_match(step, per), per._n, 0).sum()
+              for i, step in steps}
+    return _group_sums(crm, per, "rep_id", by, counts)
+
+
+def _opportunity_counts(crm: Crm, steps: list[tuple[int, Step]], by: str,
+                        since: dt.date | None, until: dt.date | None) -> ir.Table | None:
+    """Stage and status steps counted in one pass over the opportunities (a creation cohort)."""
+    if not steps:
+        return None
+    all_steps = crm.funnel.steps
+    later_stage = any(s.kind == "stage" and _rank(s, crm) > 0 for s in all_steps)
+    if later_stage:
+        o = opportunity_progress(crm)
+    else:  # every deal has reached the first stage: no need to read the stage history
+        o = crm.opportunities.mutate(reached=ibis.literal(0, "int64"))
+    o = o.filter(window(o.created_at, since, until))
+    counts: dict[str, ir.IntegerScalar] = {}
+    for i, step in steps:
+        here = _reached(step, o, crm)
+        counts[column(i, "count")] = count_if(here)
+        nxt = all_steps[i + 1] if i + 1 < len(all_steps) else None
+        if nxt is not None and nxt.is_opportunity_step:
+            there = _reached(nxt, o, crm)
+            counts[column(i, "advanced")] = count_if(here & there)
+            counts[column(i, "dropped")] = count_if(here & ~there & (o.status != "open"))
+            counts[column(i, "open")] = count_if(here & ~there & (o.status == "open"))
+    return _group_sums(crm, o, "owner_rep_id", by, counts)
 
 
 def funnel_counts(crm: Crm, *, by: str = "rep", since: dt.date | None = None,
                   until: dt.date | None = None) -> ir.Table:
-    """Counts at every step per group, one row per (key, step): `funnelwise funnel`'s query."""
+    """Counts at every step, one row per group: `funnelwise funnel`'s query.
+
+    Column `s<i>_count` counts the i-th step of the funnel (from 0); a step followed by
+    another opportunity step also has `s<i>_advanced`, `s<i>_dropped` and `s<i>_open`. Each
+    source table is read once: activities for activity and output steps, outcomes for outcome
+    steps, opportunities (with their stage history when needed) for stage and status steps;
+    the per-group results are then put side by side.
+    """
     check_by(by, DIMENSIONS)
-    steps = crm.funnel.steps
-    parts = []
-    for i, step in enumerate(steps):
-        nxt = steps[i + 1] if i + 1 < len(steps) else None
-        if step.is_opportunity_step:
-            part = _opportunity_counts(crm, step, nxt, by, since, until)
-        else:
-            part = _event_counts(crm, step, by, since, until).mutate(**_NO_COHORT)
-        parts.append(part.select("key", "parent", "step", "count", "advanced", "dropped", "open"))
-    return ibis.union(*parts)
+    steps = list(enumerate(crm.funnel.steps))
+    parts = [p for p in (
+        _event_counts(crm, [(i, s) for i, s in steps if s.kind in ("activity", "output")],
+                      crm.activities, "occurred_at", by, since, until),
+        _event_counts(crm, [(i, s) for i, s in steps if s.kind == "outcome"],
+                      crm.outcomes, "achieved_at", by, since, until),
+        _opportunity_counts(crm, [(i, s) for i, s in steps if s.is_opportunity_step],
+                            by, since, until),
+    ) if p is not None]
+    if len(parts) == 1:
+        return parts[0]
+    figures = [c for p in parts for c in p.columns if c not in ("key", "parent")]
+    stacked = ibis.union(*[p.select("key", "parent", **{
+        c: p[c] if c in p.columns else ibis.null("int64") for c in figures}) for p in parts])
+    return stacked.group_by(["key", "parent"]).aggregate(
+        **{c: stacked[c].sum().cast("int64") for c in figures})
+
+
+def _long(wide: pd.DataFrame, crm: Crm) -> pd.DataFrame:
+    """One row per (group, step) with a count, from `funnel_counts`' one row per group."""
+    frames = []
+    for i, step in enumerate(crm.funnel.steps):
+        part = pd.DataFrame({"key": wide["key"], "parent": wide["parent"], "step": step.name,
+                             "count": wide[column(i, "count")].fillna(0)})
+        for figure in COHORT:
+            name = column(i, figure)
+            part[figure] = wide.get(name, pd.NA)
+        frames.append(part[part["count"] > 0])
+    return pd.concat(frames, ignore_index=True)
 
 
 def _rates(frame: pd.DataFrame, crm: Crm) -> pd.DataFrame:
@@ -133,7 +200,7 @@ def funnel(crm: Crm, *, by: str = "rep", since: dt.date | None = None,
            until: dt.date | None = None, level: float = DEFAULT_LEVEL) -> MetricResult:
     """Funnel counts and step-to-step rates per group, with shrunk estimates and intervals."""
     expr = funnel_counts(crm, by=by, since=since, until=until)
-    out = _rates(expr.to_pandas(), crm)
+    out = _rates(_long(expr.to_pandas(), crm), crm)
     out["rate"] = (out["_k"] / out["_n"].where(out["_n"] > 0)).astype("float64")
     for col in ("rate_est", "rate_lo", "rate_hi"):
         out[col] = float("nan")

@@ -1,0 +1,315 @@
+"""BENCHMARKS.md from the measured figures (bench/run.py collects them)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+NAMES = {"funnelwise": "funnelwise on DuckDB", "sql": "hand-written DuckDB SQL",
+         "pandas": "pandas"}
+TABLES = ("activities", "opportunities", "stage_history", "leads", "outcomes")
+RATIO_HEAD = ("| scale | activities | funnelwise | SQL | pandas | funnelwise / SQL "
+              "| pandas / funnelwise | peak memory (funnelwise / SQL / pandas) |\n"
+              + "|---" * 8 + "|")
+
+
+@dataclass(frozen=True)
+class Results:
+    started: dt.datetime
+    machine: dict[str, str]
+    load: tuple[str, str]
+    runs: int
+    full: dict[str, Any]
+    scales: dict[float, tuple[dict[str, int], dict[str, Any]]]
+    anatomy: dict[str, dict[str, float]]
+    imports: dict[float, tuple[int, float, int]]
+    import_runs: int
+    plan: str
+    report: tuple[str, ...]
+    targets: tuple[float, float, float]
+
+    def to_json(self) -> dict[str, Any]:
+        out = dataclasses.asdict(self)
+        out["started"] = self.started.isoformat()
+        out["scales"] = {str(f): [c, {w: dataclasses.asdict(v) for w, v in ways.items()}]
+                         for f, (c, ways) in self.scales.items()}
+        out["imports"] = {str(f): list(v) for f, v in self.imports.items()}
+        return out
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> Results:
+        raw = dict(raw)
+        raw["started"] = dt.datetime.fromisoformat(raw["started"])
+        raw["scales"] = {float(f): (c, {w: Figures(**v) for w, v in ways.items()})
+                         for f, (c, ways) in raw["scales"].items()}
+        raw["imports"] = {float(f): tuple(v) for f, v in raw["imports"].items()}
+        raw["load"], raw["report"] = tuple(raw["load"]), tuple(raw["report"])
+        raw["targets"] = tuple(raw["targets"])
+        return cls(**raw)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """The medians of one way at one scale (what bench/run.py's `Way` holds)."""
+
+    wall: float
+    rss: int
+    report: float
+    parts: dict[str, float]
+    walls: tuple[float, ...]
+
+
+def label(fraction: float) -> str:
+    return "1" if fraction == 1 else f"1/{round(1 / fraction)}"
+
+
+def mb(n: int) -> str:
+    return f"{n / 1024**2:,.0f} MB"
+
+
+def write_markdown(r: Results) -> str:
+    parts = [_head(r), _data(r), _ratios(r), _in_process(r), _per_metric(r), _anatomy(r),
+             _verdict(r), _growth(r), _imports(r), _plan(r), _notes(r)]
+    return "\n".join(p for p in parts if p)
+
+
+def _head(r: Results) -> str:
+    rows = "\n".join(f"| {k} | {v} |" for k, v in r.machine.items())
+    return f"""# Benchmarks
+
+Written by `make bench` (`bench/run.py`) on {r.started:%Y-%m-%d %H:%M}; every figure below is
+measured, none is typed in. The report ({", ".join(r.report)}, each by rep) is computed three
+ways over the same Parquet files, in separate processes: funnelwise on DuckDB
+(`bench/report.py`), hand-written DuckDB SQL (`bench/sql/*.sql`) and pandas
+(`bench/pandas_report.py`). The three give equal figures (checked on every run of the bench,
+floats within 1e-9). Times are medians of {r.runs} runs; wall time is the whole child process
+(interpreter start and imports included), memory its peak resident set size.
+
+| machine | |
+|---|---|
+{rows}
+| load average (1, 5, 15 min) | {r.load[0]} before, {r.load[1]} after |
+"""
+
+
+def _data(r: Results) -> str:
+    head = "| scale | " + " | ".join(TABLES) + " |"
+    rule = "|---" * (len(TABLES) + 1) + "|"
+    rows = [f"| {label(f)} | " + " | ".join(f"{counts.get(t, 0):,}" for t in TABLES) + " |"
+            for f, (counts, _) in sorted(r.scales.items())]
+    full = r.full
+    return f"""## Data
+
+{_simulated(full)}
+
+{head}
+{rule}
+{chr(10).join(rows)}
+"""
+
+
+def _simulated(full: dict[str, Any]) -> str:
+    return (f"The simulator (`funnelwise simulate`) with {full['reps']} reps, {full['weeks']} "
+            f"weeks and seed {full['seed']};\nscale 1 is "
+            f"`scale_activities={full['scale_activities']}`, the smaller scales divide it by 10 "
+            f"and 100.")
+
+
+def _ratio_row(f: float, counts: dict[str, int], ways: dict[str, Any], attr: str) -> str:
+    fw, sql, pd_ = (getattr(ways[w], attr) for w in ("funnelwise", "sql", "pandas"))
+    mem = " / ".join(mb(ways[w].rss) for w in ("funnelwise", "sql", "pandas"))
+    return (f"| {label(f)} | {counts.get('activities', 0) / 1e6:.1f}M | {fw:.2f} s | "
+            f"{sql:.2f} s | {pd_:.2f} s | **{fw / sql:.2f}** | **{pd_ / fw:.1f}** | {mem} |")
+
+
+def _ratios(r: Results) -> str:
+    rows = [_ratio_row(f, c, w, "wall") for f, (c, w) in sorted(r.scales.items())]
+    return f"""## The report, whole process (wall time)
+
+{RATIO_HEAD}
+{chr(10).join(rows)}
+"""
+
+
+def _in_process(r: Results) -> str:
+    rows = [_ratio_row(f, c, w, "report") for f, (c, w) in sorted(r.scales.items())]
+    startup = []
+    for f, (_, ways) in sorted(r.scales.items()):
+        startup.append(f"{label(f)}: " + ", ".join(
+            f"{w} {ways[w].wall - ways[w].report:.2f} s" for w in ("funnelwise", "sql", "pandas")))
+    return f"""## The report after start-up (in-process)
+
+The same runs, timed inside each process from the end of its imports to the last result
+written: what a long-lived process (the dashboard, a notebook, a scheduler) pays per report.
+Start-up (interpreter and imports, wall minus this) was {"; ".join(startup)}.
+
+{RATIO_HEAD}
+{chr(10).join(rows)}
+"""
+
+
+def _per_metric(r: Results) -> str:
+    f = max(r.scales)
+    ways = r.scales[f][1]
+    names = ["setup", *r.report]
+    rows = []
+    for name in names:
+        cells = [ways[w].parts.get(name) for w in ("funnelwise", "sql", "pandas")]
+        text = [f"{c:.3f} s" if c is not None else "-" for c in cells]
+        ratio = f"{cells[0] / cells[1]:.2f}" if cells[0] and cells[1] else "-"
+        rows.append(f"| {name} | {' | '.join(text)} | {ratio} |")
+    return f"""## Per metric at scale {label(f)} (in-process, median)
+
+`setup` is opening the Parquet files (funnelwise: the `Crm` of eight views; SQL: five views;
+pandas reads files inside each metric). funnelwise's time per metric includes compiling the
+Ibis expression (twice: once to run, once for the SQL that `--explain` shows), the shrunk
+estimates and intervals, and writing the result.
+
+| part | funnelwise | SQL | pandas | funnelwise / SQL |
+|---|---|---|---|---|
+{chr(10).join(rows)}
+"""
+
+
+def _anatomy(r: Results) -> str:
+    rows = []
+    for name, t in r.anatomy.items():
+        post = t["metric"] - 2 * t["compile"] - t["execute"]
+        rows.append(f"| {name} | {t['compile']:.3f} s | {t['execute']:.3f} s | "
+                    f"{max(post, 0.0):.3f} s | {t['metric']:.3f} s |")
+    return f"""## Where funnelwise's time goes, per metric at scale {label(max(r.scales))}
+
+`bench/anatomy.py`, one warm run in a process of its own. Compile: Ibis turning the metric's
+expression into SQL, once (a metric call compiles twice: to run it and for the SQL `--explain`
+shows). DuckDB: running that SQL and converting the rows to pandas. The rest is the whole
+call less both compiles and the run: rates, shrunk estimates and intervals.
+
+| metric | compile | DuckDB run + to pandas | rates, shrinkage, intervals | whole metric |
+|---|---|---|---|---|
+{chr(10).join(rows)}
+"""
+
+
+def _verdict(r: Results) -> str:
+    f = max(r.scales)
+    ways = r.scales[f][1]
+    t_sql, t_pd, t_mem = r.targets
+    fw, sql, pd_ = ways["funnelwise"], ways["sql"], ways["pandas"]
+    wall_ratio, proc_ratio = fw.wall / sql.wall, fw.report / sql.report
+    lines = [f"## Targets at scale {label(f)}", "",
+             "| target | measured | |", "|---|---|---|",
+             f"| funnelwise / SQL <= {t_sql} (whole process) | {wall_ratio:.2f} | "
+             f"{_ok(wall_ratio <= t_sql)} |",
+             f"| funnelwise / SQL <= {t_sql} (after start-up) | {proc_ratio:.2f} | "
+             f"{_ok(proc_ratio <= t_sql)} |",
+             f"| pandas / funnelwise >= {t_pd} (whole process) | {pd_.wall / fw.wall:.1f} | "
+             f"{_ok(pd_.wall / fw.wall >= t_pd)} |",
+             f"| pandas / funnelwise >= {t_pd} (after start-up) | "
+             f"{pd_.report / fw.report:.1f} | {_ok(pd_.report / fw.report >= t_pd)} |",
+             f"| funnelwise peak memory < {t_mem} GB | {fw.rss / 1024**3:.2f} GB | "
+             f"{_ok(fw.rss < t_mem * 1024**3)} |", ""]
+    if wall_ratio > t_sql or proc_ratio > t_sql:
+        lines += [_why(r, f), ""]
+    return "\n".join(lines)
+
+
+def _why(r: Results, f: float) -> str:
+    ways = r.scales[f][1]
+    fw, sql = ways["funnelwise"], ways["sql"]
+    start_fw, start_sql = fw.wall - fw.report, sql.wall - sql.report
+    worst = max(r.report, key=lambda m: fw.parts[m] - sql.parts[m])
+    t = r.anatomy.get(worst, {})
+    detail = ""
+    if t:
+        rest = max(t["metric"] - 2 * t["compile"] - t["execute"], 0.0)
+        detail = (f" In a warm process `{worst}` spends {2 * t['compile']:.3f} s compiling "
+                  f"(twice), {t['execute']:.3f} s in DuckDB and the conversion to pandas, and "
+                  f"{rest:.3f} s on rates, shrinkage and intervals.")
+    return (
+        f"Where funnelwise loses: start-up is {start_fw:.2f} s against {start_sql:.2f} s "
+        f"(funnelwise imports Ibis, pandas and SciPy; the SQL way imports only duckdb), a fixed "
+        f"cost that does not grow with the data. After start-up the gap is "
+        f"{fw.report - sql.report:.2f} s: opening the tables (`setup`, "
+        f"{fw.parts['setup']:.3f} s against {sql.parts['setup']:.3f} s, mostly Ibis's first-use "
+        f"warm-up) and per metric, most in `{worst}` ({fw.parts[worst]:.3f} s against "
+        f"{sql.parts[worst]:.3f} s).{detail} At this size the whole hand-written report takes "
+        f"{sql.report:.2f} s, so fixed costs of a few tenths of a second decide the ratio; the "
+        f"growth table below shows the cost per added row.")
+
+
+def _ok(flag: bool) -> str:
+    return "met" if flag else "**missed**"
+
+
+def _growth(r: Results) -> str:
+    if len(r.scales) < 2:
+        return ""
+    lo, hi = min(r.scales), max(r.scales)
+    (c_lo, w_lo), (c_hi, w_hi) = r.scales[lo], r.scales[hi]
+    rows_added = (c_hi["activities"] - c_lo["activities"]) / 1e6
+    cells = []
+    for w in ("funnelwise", "sql", "pandas"):
+        extra = w_hi[w].report - w_lo[w].report
+        cells.append((w, extra, extra / rows_added))
+    fw = cells[0][1]
+    rows = "\n".join(f"| {NAMES[w]} | {extra:.2f} s | {per:.3f} s | "
+                     f"{extra / fw if fw > 0 else float('nan'):.2f} |" for w, extra, per in cells)
+    return f"""## How the cost grows
+
+From scale {label(lo)} to {label(hi)} ({rows_added:.1f}M more activities), after start-up:
+
+| way | added time | per million activities | relative to funnelwise |
+|---|---|---|---|
+{rows}
+"""
+
+
+def _imports(r: Results) -> str:
+    if not r.imports:
+        return ""
+    rows = "\n".join(
+        f"| {label(f)} | {rows_:,} | {wall:.1f} s | {rows_ / wall:,.0f} | {mb(rss)} |"
+        for f, (rows_, wall, rss) in sorted(r.imports.items()))
+    return f"""## Import throughput (CSV)
+
+`funnelwise import` of the same org written as canonical CSV (all tables, validation
+included) into a new workspace; median of {r.import_runs} runs.
+
+| scale | rows | wall | rows per second | peak memory |
+|---|---|---|---|---|
+{rows}
+"""
+
+
+def _plan(r: Results) -> str:
+    if not r.plan:
+        return ""
+    return f"""## Plan Monte Carlo
+
+`bench/bench_plan.py`, the forward audit (`funnelwise project`) at 200 reps:
+
+    {r.plan}
+"""
+
+
+def _notes(r: Results) -> str:
+    counts = r.scales[max(r.scales)][0]
+    per_opp = counts.get("activities", 0) / max(counts.get("opportunities", 1), 1)
+    return f"""## Notes
+
+- What is compared: for each metric the key columns and every figure the three ways compute
+  (counts, values, rates, cycle percentiles). funnelwise also returns the shrunk estimates,
+  their intervals and the parent rates, which the other two leave out: its times include
+  that work.
+- The three ways use the same plan where one exists: activities are counted per (rep, type,
+  output) first, and the funnel's steps are sums over those few thousand counts rather than
+  one filter per step over every activity.
+- The issue asks for 1 million opportunities next to 20 million activities. The simulator's
+  conversion rates give one opportunity per {per_opp:.0f} activities, so at 20 million
+  activities the org has the opportunities shown above; more would need more activities or
+  a different simulated funnel, not a different benchmark.
+- The machine is shared: the load averages above say how busy it was. The three ways run
+  interleaved, run by run, so load affects them alike.
+"""

@@ -1,0 +1,198 @@
+"""Engines: where the metric expressions run. The same `Crm` over DuckDB or over Spark.
+
+A workspace is a DuckDB file (the default) or a folder of canonical Parquet files, one
+`<table>.parquet` per canonical table plus an optional `funnel.toml` (what `funnelwise export`
+writes, and what `funnelwise simulate --file-format parquet` writes). Metric code never knows
+which engine it runs on: every table is read, cast to its canonical type, and handed over as an
+Ibis expression.
+
+- `duckdb`: a DuckDB file is used as it is; a Parquet folder is read by an in-memory DuckDB.
+- `spark`: the Parquet folder is read into a SparkSession through Ibis's PySpark backend (a
+  DuckDB workspace is exported to Parquet first, into a temporary folder). The session is the
+  active one if there is one, else a new one configured by `FUNNELWISE_SPARK_MASTER` (default:
+  PySpark's own, `local[*]`) and the usual Spark configuration files.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import ibis
+import ibis.expr.datatypes as dt
+import ibis.expr.types as ir
+
+from funnelwise.errors import UserError, unknown_name
+from funnelwise.io.workspace import Workspace
+from funnelwise.schema import TABLES, Funnel, default_funnel
+from funnelwise.schema.crm import Crm
+from funnelwise.schema.funnel import load_funnel
+from funnelwise.schema.tables import Table
+
+ENGINES = ("duckdb", "spark")
+FUNNEL_FILE = "funnel.toml"
+MASTER_ENV = "FUNNELWISE_SPARK_MASTER"
+IBIS_TYPES: dict[str, dt.DataType] = {
+    "string": dt.string,
+    "date": dt.date,
+    "timestamp": dt.timestamp,
+    "float": dt.float64,
+}
+
+
+def check_engine(engine: str) -> str:
+    if engine not in ENGINES:
+        raise unknown_name("--engine", engine, ENGINES)
+    return engine
+
+
+def parquet_path(folder: Path, name: str) -> Path:
+    return Path(folder) / f"{name}.parquet"
+
+
+def is_parquet_folder(path: Path) -> bool:
+    return Path(path).is_dir()
+
+
+def canonical(table: ir.Table, spec: Table) -> ir.Table:
+    """`table` reduced to the canonical columns with their canonical types.
+
+    A column missing from the file becomes a typed null column; extra columns are dropped.
+    """
+    schema = table.schema()
+    columns: dict[str, ir.Value] = {}
+    for col in spec.columns:
+        want = IBIS_TYPES[col.kind]
+        if col.name not in schema:
+            columns[col.name] = ibis.null(want)
+        elif schema[col.name] != want:
+            columns[col.name] = table[col.name].cast(want)
+        else:
+            columns[col.name] = table[col.name]
+    return table.select(**columns)
+
+
+def folder_funnel(folder: Path) -> Funnel:
+    """The folder's funnel.toml if it has one, else the default funnel."""
+    path = Path(folder) / FUNNEL_FILE
+    return load_funnel(path) if path.exists() else default_funnel()
+
+
+def optional_tables() -> frozenset[str]:
+    """Tables a `Crm` may go without (its fields that default to None)."""
+    return frozenset(f.name for f in dataclasses.fields(Crm) if f.default is None)
+
+
+def parquet_crm(read: Callable[[str, Path], ir.Table], folder: Path,
+                funnel: Funnel | None = None) -> Crm:
+    """The canonical tables of a Parquet folder; `read(name, path)` gives one as an Ibis table."""
+    fields = {f.name for f in dataclasses.fields(Crm)}
+    names = [n for n in TABLES if n in fields]
+    present = [n for n in names if parquet_path(folder, n).exists()]
+    missing = [f"{n}.parquet" for n in names if n not in present and n not in optional_tables()]
+    if missing:
+        raise UserError(f"{folder} is not a canonical Parquet folder: {', '.join(missing)} "
+                        f"missing (write one with `funnelwise export --out {folder}`)")
+    tables = {n: canonical(read(n, parquet_path(folder, n)), TABLES[n]) for n in present}
+    return Crm(**tables, funnel=funnel or folder_funnel(folder))
+
+
+def _sql_string(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def duckdb_crm(folder: Path, funnel: Funnel | None = None) -> Crm:
+    """A Parquet folder on an in-memory DuckDB: one view per table, named like the table."""
+    con = duckdb.connect()
+    backend = ibis.duckdb.from_connection(con)
+
+    def read(name: str, path: Path) -> ir.Table:
+        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_sql_string(str(path))})")
+        return backend.table(name)
+
+    return parquet_crm(read, folder, funnel)
+
+
+def spark_session() -> Any:
+    """The active SparkSession, or a new one (`$FUNNELWISE_SPARK_MASTER`, UTC session time)."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError as exc:
+        raise UserError("the spark engine needs PySpark and Java 17+: run "
+                        "scripts/setup-spark.sh (or pip install 'funnelwise[spark]')") from exc
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active
+    builder = SparkSession.builder.appName("funnelwise")
+    if os.environ.get(MASTER_ENV):
+        builder = builder.master(os.environ[MASTER_ENV])
+    session = (builder.config("spark.sql.session.timeZone", "UTC")
+               .config("spark.ui.enabled", "false")
+               .config("spark.ui.showConsoleProgress", "false").getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    return session
+
+
+def spark_crm(folder: Path, funnel: Funnel | None = None, session: Any = None) -> Crm:
+    """A Parquet folder on Spark, through Ibis's PySpark backend."""
+    backend = ibis.pyspark.connect(session or spark_session())
+    tag = uuid.uuid4().hex[:8]  # temporary views are per session: keep two folders apart
+
+    def read(name: str, path: Path) -> ir.Table:
+        return backend.read_parquet(str(path), table_name=f"{name}_{tag}")
+
+    return parquet_crm(read, folder, funnel)
+
+
+def export_parquet(ws: Workspace, out: Path) -> dict[str, int]:
+    """Write the canonical tables of `ws` to `out/<table>.parquet`, and its funnel.toml.
+
+    Returns the row count of each table written. A table an older workspace lacks is not
+    written (reading the folder then gives the table as missing, like the workspace).
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = ws.con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    present = {r[0] for r in rows}
+    counts: dict[str, int] = {}
+    for name in TABLES:
+        if name not in present:
+            continue
+        target = _sql_string(str(parquet_path(out, name)))
+        ws.con.execute(f"COPY {name} TO {target} (FORMAT parquet, COMPRESSION zstd)")
+        counts[name] = int(ws.con.execute(f"SELECT count(*) FROM {name}").fetchall()[0][0])
+    text = ws.get_meta("funnel")
+    funnel_path = out / FUNNEL_FILE
+    if text:
+        funnel_path.write_text(text, encoding="utf-8")
+    elif funnel_path.exists():
+        funnel_path.unlink()
+    return counts
+
+
+@contextlib.contextmanager
+def open_crm(path: Path, *, engine: str = "duckdb", funnel: Funnel | None = None,
+             ) -> Iterator[Crm]:
+    """The `Crm` of a workspace (DuckDB file or Parquet folder) on the chosen engine."""
+    check_engine(engine)
+    if is_parquet_folder(path):
+        yield (duckdb_crm if engine == "duckdb" else spark_crm)(path, funnel)
+        return
+    with Workspace(path, read_only=True) as ws:
+        if engine == "duckdb":
+            yield ws.crm(funnel)
+            return
+        with tempfile.TemporaryDirectory(prefix="funnelwise-spark-") as tmp:
+            export_parquet(ws, Path(tmp))
+            yield spark_crm(Path(tmp), funnel or ws.funnel())
+
+
+__all__ = ["ENGINES", "check_engine", "duckdb_crm", "export_parquet", "open_crm",
+           "parquet_crm", "spark_crm", "spark_session"]

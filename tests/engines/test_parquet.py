@@ -1,0 +1,70 @@
+"""A folder of canonical Parquet files on DuckDB gives the figures of the imported workspace."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from funnelwise.cli.main import app
+from funnelwise.errors import UserError
+from funnelwise.io.engines import duckdb_crm, export_parquet, open_crm
+from funnelwise.io.workspace import Workspace
+from tests.engines.cases import CASES, assert_same
+
+runner = CliRunner()
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_parquet_folder_on_duckdb_equals_the_workspace(org, case):
+    with Workspace(org.workspace, read_only=True) as ws:
+        expected = CASES[case](ws.crm())
+    assert_same(CASES[case](duckdb_crm(org.parquet)), expected)
+
+
+def test_export_writes_every_table_and_the_funnel(org, tmp_path):
+    with Workspace(org.workspace, read_only=True) as ws:
+        counts = export_parquet(ws, tmp_path)
+        expected = ws.counts()
+        funnel = ws.funnel()
+    assert counts == expected
+    assert {p.name for p in tmp_path.glob("*.parquet")} == {f"{n}.parquet" for n in counts}
+    with open_crm(tmp_path) as crm:
+        assert crm.funnel.steps == funnel.steps
+        assert int(crm.activities.count().execute()) == expected["activities"]
+
+
+def cli_json(*args: str) -> list[dict]:
+    result = runner.invoke(app, [*args, "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def test_cli_reads_an_exported_folder_like_the_workspace(org, tmp_path):
+    out = tmp_path / "export"
+    result = runner.invoke(app, ["export", "--workspace", str(org.workspace), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "activities" in result.stdout
+    for metric in ("winrates", "funnel", "cycle"):
+        from_folder = cli_json(metric, "--workspace", str(out), "--engine", "duckdb")
+        assert from_folder == cli_json(metric, "--workspace", str(org.workspace))
+
+
+def test_a_folder_without_the_canonical_files_is_a_user_error(tmp_path):
+    (tmp_path / "reps.parquet").write_bytes(b"")
+    with pytest.raises(UserError, match=r"activities\.parquet.*funnelwise export"):
+        duckdb_crm(tmp_path)
+
+
+def test_an_unknown_engine_is_refused_with_the_choices(org):
+    result = runner.invoke(app, ["winrates", "--workspace", str(org.workspace),
+                                 "--engine", "polars"])
+    assert result.exit_code == 2
+    assert "duckdb" in result.output and "spark" in result.output
+
+
+def test_open_crm_refuses_a_missing_workspace(tmp_path: Path):
+    with pytest.raises(UserError, match="does not exist"), open_crm(tmp_path / "none.duckdb"):
+        pass

@@ -7,14 +7,17 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markdown import Markdown
 
 from funnelwise.cli.common import console, user_errors
+from funnelwise.coach.brief import make_brief
 from funnelwise.io import presets
 from funnelwise.io.importer import run_import
 from funnelwise.io.workspace import Workspace
 from funnelwise.metrics.cycle import cycle
 from funnelwise.metrics.funnel import funnel
 from funnelwise.metrics.winrates import winrates
+from funnelwise.report.brief import to_markdown
 from funnelwise.report.tables import print_table
 
 ORDER = 5
@@ -29,7 +32,7 @@ def demo(
     weeks: Annotated[int, typer.Option(min=8)] = 52,
     seed: int = 7,
 ) -> None:
-    """Simulate a sales org, import it, and print the team's funnel, win rates and cycle."""
+    """Simulate a sales org, import it, print its funnel, win rates, cycle and Monday brief."""
     from funnelwise.simulate import SimConfig, simulate_org, write_org
 
     workspace.unlink(missing_ok=True)
@@ -44,6 +47,10 @@ def demo(
         print_table(console, funnel(crm, by="all"), title="Team funnel")
         print_table(console, winrates(crm, by="rep"), title="Win rates by rep")
         print_table(console, cycle(crm, by="team"), title="Sales cycle by team (days)")
+        with console.status("preparing the Monday brief"):
+            brief = to_markdown(make_brief(crm))
+        console.rule("The Monday brief (funnelwise brief --out brief.html)")
+        console.print(Markdown(brief))
     console.print(f"\nExplore it: funnelwise winrates --workspace {workspace} --by team "
                   f"--format json   (see README for every command)")
 

@@ -1,0 +1,144 @@
+"""The Monday brief as Markdown and as a self-contained HTML page (no network, no scripts)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+
+from funnelwise.coach.brief import Brief, Conversation, ManagerBrief
+from funnelwise.coach.bright import BrightSpot
+from funnelwise.coach.text import money, pct, week
+
+STYLE = """
+body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:52rem;margin:2rem auto;
+padding:0 1rem;color:#1f2933;line-height:1.45}
+h1{font-size:1.5rem}h2{font-size:1.25rem;border-bottom:1px solid #d9e2ec;padding-bottom:.2rem;
+margin-top:2rem}h3{font-size:1rem;margin-bottom:.3rem}
+.money{font-weight:600}.ask{color:#334e68;font-style:italic}.ev{color:#52606d;font-size:.9rem}
+table{border-collapse:collapse;font-size:.9rem}td,th{border-bottom:1px solid #e4e7eb;
+padding:.25rem .5rem;text-align:left;vertical-align:top}td.num{text-align:right}
+footer{margin-top:2rem;color:#7b8794;font-size:.8rem}
+"""
+
+
+def _who(manager: str | None) -> str:
+    return manager or "Everyone"
+
+
+def title(b: Brief) -> str:
+    return f"Monday brief, week of {week(b.week)}"
+
+
+def _conversation_md(i: int, c: Conversation) -> list[str]:
+    top = c.flags[0]
+    lines = [f"{i}. **{c.name}** ({c.rep}), {money(c.money)} at stake: {top.title}",
+             f"   - Open with: \"{c.opener}\""]
+    lines += [f"   - {e}" for e in top.evidence]
+    lines += [f"   - Also: {f.title} ({money(f.money)})" for f in c.flags[1:]]
+    return lines
+
+
+def _spot_md(s: BrightSpot, names: dict[str, str]) -> list[str]:
+    return [f"- **{names.get(s.rep, s.rep)}** ({s.rep}): {s.title}",
+            *(f"  - {e}" for e in s.evidence)]
+
+
+def _deals_md(m: ManagerBrief) -> list[str]:
+    if not m.deals:
+        return ["No stalled deals."]
+    out = ["| Deal | Rep | Stage | Amount | Win prob. | Why |", "|---|---|---|---:|---:|---|"]
+    out += [f"| {d['opportunity_id']} | {d['rep']} | {d['stage']} | {money(d['amount'])} | "
+            f"{pct(d['probability'])} | {d['evidence']} |" for d in m.deals]
+    return out
+
+
+def manager_md(m: ManagerBrief, names: dict[str, str]) -> list[str]:
+    """One manager's section."""
+    out = [f"## {_who(m.manager)} ({m.reps} reps)", "", "### Status against plan", ""]
+    out += [f"- {line}" for line in m.status]
+    out += ["", "### Reps who need a conversation", ""]
+    for i, c in enumerate(m.conversations, start=1):
+        out += _conversation_md(i, c)
+    if not m.conversations:
+        out.append("No red flags this week.")
+    if m.more_flagged:
+        out.append(f"\n{m.more_flagged} more flagged rep(s): `funnelwise coach` lists them all.")
+    out += ["", "### Bright spots to share", ""]
+    for s in m.bright_spots:
+        out += _spot_md(s, names)
+    if not m.bright_spots:
+        out.append("None stood out this week.")
+    out += ["", "### Deals to review", "", *_deals_md(m), ""]
+    return out
+
+
+def footer(b: Brief) -> str:
+    c = b.config
+    return (f"Flags: activity goal missed in {c.missed_weeks} of the last {c.recent_weeks} "
+            f"weeks; conversion drops and pipeline gaps at P >= {c.confidence:.2f}; money at "
+            f"stake over {c.horizon_weeks:g} weeks. Details: `funnelwise coach --week "
+            f"{b.week.isoformat()}`.")
+
+
+def to_markdown(b: Brief) -> str:
+    """The whole brief as Markdown."""
+    out = [f"# {title(b)}", ""]
+    for m in b.briefs:
+        out += manager_md(m, b.names)
+    out += ["---", "", footer(b), *(f"\n{n}" for n in b.notes)]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text))
+
+
+def _li(items: Iterable[str]) -> str:
+    return "<ul>" + "".join(f"<li>{i}</li>" for i in items) + "</ul>"
+
+
+def _conversation_html(c: Conversation) -> str:
+    top = c.flags[0]
+    also = [f"Also: {_e(f.title)} ({_e(money(f.money))})" for f in c.flags[1:]]
+    return (f"<li><b>{_e(c.name)}</b> ({_e(c.rep)}), <span class=money>"
+            f"{_e(money(c.money))}</span> at stake: {_e(top.title)}"
+            f"<div class=ask>Open with: \u201c{_e(c.opener)}\u201d</div>"
+            f"<div class=ev>{_li([_e(e) for e in top.evidence] + also)}</div></li>")
+
+
+def _deals_html(m: ManagerBrief) -> str:
+    if not m.deals:
+        return "<p>No stalled deals.</p>"
+    head = "".join(f"<th>{h}</th>" for h in ("Deal", "Rep", "Stage", "Amount", "Win prob.",
+                                                "Why"))
+    rows = "".join(
+        f"<tr><td>{_e(d['opportunity_id'])}</td><td>{_e(d['rep'])}</td><td>{_e(d['stage'])}"
+        f"</td><td class=num>{_e(money(d['amount']))}</td><td class=num>"
+        f"{_e(pct(d['probability']))}</td><td>{_e(d['evidence'])}</td></tr>" for d in m.deals)
+    return f"<table><tr>{head}</tr>{rows}</table>"
+
+
+def manager_html(m: ManagerBrief, names: dict[str, str]) -> str:
+    talks = ("<ol>" + "".join(_conversation_html(c) for c in m.conversations) + "</ol>"
+             if m.conversations else "<p>No red flags this week.</p>")
+    if m.more_flagged:
+        talks += f"<p>{m.more_flagged} more flagged rep(s): <code>funnelwise coach</code>.</p>"
+    spots = _li(f"<b>{_e(names.get(s.rep, s.rep))}</b> ({_e(s.rep)}): {_e(s.title)}"
+                f"<div class=ev>{_li(_e(e) for e in s.evidence)}</div>"
+                for s in m.bright_spots) if m.bright_spots else "<p>None stood out.</p>"
+    return (f"<section><h2>{_e(_who(m.manager))} ({m.reps} reps)</h2>"
+            f"<h3>Status against plan</h3>{_li(_e(s) for s in m.status)}"
+            f"<h3>Reps who need a conversation</h3>{talks}"
+            f"<h3>Bright spots to share</h3>{spots}"
+            f"<h3>Deals to review</h3>{_deals_html(m)}</section>")
+
+
+def to_html(b: Brief) -> str:
+    """The whole brief as one self-contained HTML page."""
+    body = "".join(manager_html(m, b.names) for m in b.briefs)
+    notes = "".join(f"<p>{_e(n)}</p>" for n in b.notes)
+    return ("<!doctype html><html lang=en><head><meta charset=utf-8>"
+            "<meta name=viewport content='width=device-width,initial-scale=1'>"
+            f"<title>{_e(title(b))}</title><style>{STYLE}</style></head><body>"
+            f"<h1>{_e(title(b))}</h1>{body}<footer><p>{_e(footer(b))}</p>{notes}</footer>"
+            "</body></html>\n")

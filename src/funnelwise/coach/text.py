@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
+
+from funnelwise.numbers import money
+
+__all__ = ["money", "pct", "qty", "ratio", "week"]
 
 
 def qty(v: float) -> str:
@@ -15,16 +18,6 @@ def qty(v: float) -> str:
 
 def pct(v: float) -> str:
     return "–" if v != v else f"{v:.1%}"
-
-
-def money(v: float) -> str:
-    """Revenue, short: 950, 12.3k, 1.2M."""
-    if v != v or math.isinf(v):
-        return "–"
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(v) >= limit:
-            return f"{v / limit:,.1f}{suffix}"
-    return f"{v:,.0f}"
 
 
 def week(d: dt.date) -> str:

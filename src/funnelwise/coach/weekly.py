@@ -16,7 +16,7 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from funnelwise.metrics.dimensions import count_if
-from funnelwise.metrics.funnel import _event_match, _reached
+from funnelwise.metrics.funnel import event_match, reached_step
 from funnelwise.metrics.progress import opportunity_progress
 from funnelwise.schema.crm import Crm
 from funnelwise.schema.funnel import Step
@@ -39,7 +39,7 @@ def _events(table: ir.Table, date_col: str, cols: list[str],
     per = table.group_by(["rep_id", *cols], week=week_of(table[date_col])).aggregate(
         _n=table.count())
     wide = per.group_by(["rep_id", "week"]).aggregate(**{
-        f"s{i}": ibis.ifelse(_event_match(s, per), per._n, 0).sum() for i, s in steps})
+        f"s{i}": ibis.ifelse(event_match(s, per), per._n, 0).sum() for i, s in steps})
     return _long(wide, "rep_id", steps)
 
 
@@ -49,7 +49,7 @@ def _opportunities(crm: Crm, steps: list[tuple[int, Step]]) -> list[ir.Table]:
     o = opportunity_progress(crm)
     o = o.filter(o.created_at.notnull())
     wide = o.group_by(["owner_rep_id"], week=week_of(o.created_at)).aggregate(**{
-        f"s{i}": count_if(_reached(s, o, crm)) for i, s in steps})
+        f"s{i}": count_if(reached_step(s, o, crm)) for i, s in steps})
     return _long(wide, "owner_rep_id", steps)
 
 

@@ -48,13 +48,13 @@ def _rank(step: Step, crm: Crm) -> int:
     return stages.index(step.stage) if step.stage in stages else -1
 
 
-def _reached(step: Step, t: ir.Table, crm: Crm) -> ir.BooleanValue:
+def reached_step(step: Step, t: ir.Table, crm: Crm) -> ir.BooleanValue:
     if step.kind == "status":
         return t.status == step.status
     return t.reached >= _rank(step, crm)
 
 
-def _event_match(step: Step, t: ir.Table) -> ir.BooleanValue:
+def event_match(step: Step, t: ir.Table) -> ir.BooleanValue:
     """Whether an activity (or outcome) row counts at an activity, output or outcome step."""
     if step.kind == "outcome":
         return t.kind.isin(list(step.kinds))
@@ -96,7 +96,7 @@ def _event_counts(crm: Crm, steps: list[tuple[int, Step]], table: ir.Table, date
     t = table.filter(window(table[date_col], since, until))
     cols = ["kind"] if steps[0][1].kind == "outcome" else ["type", "output"]
     per = t.group_by(["rep_id", *cols]).aggregate(_n=t.count())
-    counts = {column(i, "count"): ibis.ifelse(_event_match(step, per), per._n, 0).sum()
+    counts = {column(i, "count"): ibis.ifelse(event_match(step, per), per._n, 0).sum()
               for i, step in steps}
     return _group_sums(crm, per, "rep_id", by, counts)
 
@@ -115,11 +115,11 @@ def _opportunity_counts(crm: Crm, steps: list[tuple[int, Step]], by: str,
     o = o.filter(window(o.created_at, since, until))
     counts: dict[str, ir.IntegerScalar] = {}
     for i, step in steps:
-        here = _reached(step, o, crm)
+        here = reached_step(step, o, crm)
         counts[column(i, "count")] = count_if(here)
         nxt = all_steps[i + 1] if i + 1 < len(all_steps) else None
         if nxt is not None and nxt.is_opportunity_step:
-            there = _reached(nxt, o, crm)
+            there = reached_step(nxt, o, crm)
             counts[column(i, "advanced")] = count_if(here & there)
             counts[column(i, "dropped")] = count_if(here & ~there & (o.status != "open"))
             counts[column(i, "open")] = count_if(here & ~there & (o.status == "open"))

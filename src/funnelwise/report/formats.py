@@ -5,6 +5,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from funnelwise.numbers import money
+
+__all__ = ["count", "days", "estimate", "interval", "money", "money_short", "pct", "text"]
+
 
 def _missing(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v))
@@ -12,16 +16,6 @@ def _missing(v: Any) -> bool:
 
 def pct(v: Any) -> str:
     return "–" if _missing(v) else f"{float(v):.1%}"
-
-
-def money(v: Any) -> str:
-    if _missing(v):
-        return "–"
-    v = float(v)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(v) >= limit:
-            return f"{v / limit:,.1f}{suffix}"
-    return f"{v:,.0f}"
 
 
 def money_short(v: Any) -> str:

@@ -10,6 +10,7 @@ import ibis
 import ibis.expr.types as ir
 
 from funnelwise.metrics.dimensions import count_if, window
+from funnelwise.metrics.funnel import event_match
 from funnelwise.schema.crm import Crm
 from funnelwise.schema.funnel import Funnel, Step
 
@@ -52,16 +53,6 @@ def volume_steps(funnel: Funnel) -> tuple[Step, Step | None] | None:
     return None
 
 
-def _matches(t: ir.Table, step: Step) -> ir.BooleanValue:
-    """Activities counted at `step`, as the funnel counts them."""
-    cond = ibis.literal(True)
-    if step.types:
-        cond &= t.type.isin(list(step.types))
-    if step.kind == "output":
-        cond &= t.output.isin(list(step.outputs))
-    return cond
-
-
 def weekly_activity(crm: Crm, *, rep_id: str, volume: Step, output: Step | None,
                     since: dt.date | None, until: dt.date | None) -> ir.Table:
     """Per week (starting Monday): activities at the `volume` step and outputs they produced.
@@ -71,9 +62,9 @@ def weekly_activity(crm: Crm, *, rep_id: str, volume: Step, output: Step | None,
     """
     a = crm.activities
     a = a.filter(a.rep_id == rep_id, window(a.occurred_at, since, until))
-    out_count = count_if(_matches(a, output)) if output else ibis.literal(0, "int64")
+    out_count = count_if(event_match(output, a)) if output else ibis.literal(0, "int64")
     return a.group_by(week=a.occurred_at.truncate("W").date()).aggregate(
-        volume=count_if(_matches(a, volume)), output=out_count,
+        volume=count_if(event_match(volume, a)), output=out_count,
     ).order_by("week")
 
 

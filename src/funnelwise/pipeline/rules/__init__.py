@@ -93,16 +93,6 @@ def days(v: Any) -> str:
     return f"{float(v):,.0f} days" if _ok(v) else "unknown days"
 
 
-def money(v: Any) -> str:
-    if not _ok(v):
-        return "–"
-    v = float(v)
-    for limit, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if abs(v) >= limit:
-            return f"{v / limit:,.1f}{suffix}"
-    return f"{v:,.0f}"
-
-
 def pct(v: Any) -> str:
     return f"{float(v):.0%}" if _ok(v) else "–"
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from funnelwise.numbers import money
 from funnelwise.pipeline.history import closed_deals
-from funnelwise.pipeline.rules import Context, Row, Rule, money, register, whole
+from funnelwise.pipeline.rules import Context, Row, Rule, register, whole
 
 
 def flag(ctx: Context) -> ir.Table:

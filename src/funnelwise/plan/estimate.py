@@ -1,8 +1,10 @@
 """Each rep's own figures from the workspace: rates, deal size, sales cycle, quota.
 
-- rates: the funnel's step rates (`funnelwise funnel`), as Beta posteriors. `shrunk`:
-  Beta(k + m p, n - k + m (1 - p)), shrunk toward the rep's team as in `shrinkage`;
-  `raw`: the raw rate k / n with a Jeffreys Beta(k + 1/2, n - k + 1/2) for its interval.
+- rates: the funnel's step rates (`funnelwise funnel`), as Beta posteriors. `shrunk`: the
+  posterior of `shrinkage` (Beta(k + m p, n - k + m (1 - p)) averaged over the prior
+  strength m, toward the rep's team), summarised by the Beta with the same mean and
+  variance, so the uncertainty about m widens the plan's intervals as it widens the
+  metrics'; `raw`: the raw rate k / n with a Jeffreys Beta(k + 1/2, n - k + 1/2).
   The win rate is the funnel's last rate: qualified opportunities that closed won.
 - deal size S: the average won amount; its standard error cv S / sqrt(wins), cv being the
   spread of single deals: the rep's own once it has 30 wins, before that the within-rep
@@ -28,7 +30,7 @@ from funnelwise.metrics.cycle import cycle_stats
 from funnelwise.metrics.dimensions import ALL, keyed, window
 from funnelwise.metrics.funnel import funnel as funnel_metric
 from funnelwise.metrics.result import sql_of
-from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, shrink
+from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, Posterior, parent_rates, posterior
 from funnelwise.plan import leadtime
 from funnelwise.plan.model import DealSize, Rate, RepFunnel
 from funnelwise.plan.period import Period
@@ -75,15 +77,25 @@ def _link_counts(frame: pd.DataFrame) -> pd.DataFrame:
     return out[["key", "parent", "step", "k", "n"]].reset_index(drop=True)
 
 
-def _posterior(part: pd.DataFrame, mode: str, level: float) -> pd.DataFrame:
+def _posterior(part: pd.DataFrame, mode: str) -> pd.DataFrame:
     k, n = part["k"].to_numpy(float), part["n"].to_numpy(float)
     if mode == "raw":
         return part.assign(value=k / np.where(n > 0, n, np.nan), alpha=k + 0.5,
                            beta=n - k + 0.5)
-    est, m = shrink(part, k="k", n="n", prefix="rate", level=level)
-    p = est["parent_rate"].to_numpy(float)
-    alpha, beta = k + m * p, n - k + m * (1 - p)
+    p = parent_rates(part, k="k", n="n").to_numpy(float)
+    alpha, beta = matched_beta(posterior(k, n, p))
     return part.assign(value=alpha / (alpha + beta), alpha=alpha, beta=beta)
+
+
+def matched_beta(post: Posterior) -> tuple[np.ndarray, np.ndarray]:
+    """Per group, the Beta(alpha, beta) with the mixture posterior's mean and variance."""
+    a, b, w = post.a, post.b, post.weights
+    means = a / (a + b)
+    second = (means * (a + 1) / (a + b + 1)) @ w
+    mean = means @ w
+    var = np.maximum(second - mean**2, 1e-300)
+    total = np.maximum(mean * (1 - mean) / var - 1, 1e-9)
+    return mean * total, (1 - mean) * total
 
 
 def rate_posteriors(crm: Crm, opts: Options, by: str) -> tuple[pd.DataFrame, str]:
@@ -92,7 +104,7 @@ def rate_posteriors(crm: Crm, opts: Options, by: str) -> tuple[pd.DataFrame, str
         raise UserError(f"--rates must be shrunk or raw, got {opts.rates!r}")
     result = funnel_metric(crm, by=by, since=opts.since, until=opts.until, level=opts.level)
     links = _link_counts(result.frame)
-    parts = [_posterior(part, opts.rates, opts.level)
+    parts = [_posterior(part, opts.rates)
              for _, part in links.groupby("step", sort=False)]
     if not parts:
         return links.assign(value=[], alpha=[], beta=[]), result.sql

@@ -22,6 +22,9 @@ REPS = (
     ("eli", "Eli Stone", "Leo Marsh", "South", "West", 0.12),
     ("Fay Moss", "Fay Moss", "Leo Marsh", "West", "West", 0.20),
 )
+# Charts in the report: the overview's three (funnel, win rates, cycle), two on each of the
+# plan, pipeline, coaching and forecast pages, and two on each rep's page.
+CHARTS = 3 + 2 * 4 + 2 * len(REPS)
 ACCOUNTS = ("Acme Corp", "Bolt Labs", "Cobalt Inc", "Delta Health", "Echo Media", "Fjord AB")
 
 

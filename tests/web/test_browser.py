@@ -8,12 +8,14 @@ import pytest
 
 from funnelwise.io.workspace import Workspace
 from funnelwise.report.html import report_html
+from funnelwise.web import views
 from funnelwise.web.filters import Filters
 from tests.web.browser import CHROMIUM, MISSING, WIDTHS, Watched, serving
-from tests.web.orgdata import REPS
+from tests.web.orgdata import CHARTS, REPS
 
 pytestmark = pytest.mark.browser
-PAGES = {"overview": "/", "rep": "/reps/ana"}
+PAGES = {"overview": "/", "plan": "/plan", "pipeline": "/pipeline", "coaching": "/coaching",
+         "forecast": "/forecast", "rep": "/reps/ana"}
 
 
 @pytest.fixture(scope="module")
@@ -50,6 +52,10 @@ def tabs(browser):
     yield tab
     for context, _ in made.values():
         context.close()
+
+
+def test_every_dashboard_page_is_loaded_here():
+    assert set(PAGES) == {p.name for p in views.PAGES}
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
@@ -104,7 +110,7 @@ def test_report_opens_offline_from_a_file(browser, org_path, tmp_path):
     tab = Watched(context.new_page())
     tab.open(path.as_uri())
     total, drawn = tab.chart_counts()
-    assert total == 3 + 2 * len(REPS) and drawn == total
+    assert total == CHARTS and drawn == total
     assert tab.errors == []
     assert all(u.startswith(("file:", "data:")) for u in tab.requests), tab.requests
     assert tab.page.locator("#rep-ana h1").text_content() == "Ana Ortiz"

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from funnelwise.cli.main import app as cli
-from tests.web.orgdata import REPS
+from tests.web.orgdata import CHARTS, REPS
 
 
 def run(*args):
@@ -28,7 +28,7 @@ def test_report_holds_every_view_and_needs_no_network(report):
     html = report
     assert 'id="overview"' in html
     assert all(f'id="rep-{r[0].replace(" ", "_")}"' in html for r in REPS)
-    assert html.count('class="plotly-graph-div"') == 3 + 2 * len(REPS)
+    assert html.count('class="plotly-graph-div"') == CHARTS
     assert "<script src=" not in html and 'rel="stylesheet"' not in html
     markup = re.sub(r"<script>.*?</script>", "", html, flags=re.S)
     assert not re.search(r'(src|href)="(https?:)?//', markup)

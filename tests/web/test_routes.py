@@ -54,8 +54,10 @@ def test_json_twin_is_the_page_data_function(client, org_path):
 def test_api_index_lists_every_page(client):
     body = client.json("/api")
     assert [p["name"] for p in body["pages"]] == [p.name for p in PAGES]
-    assert body["pages"][1] == {"name": "rep", "title": "Rep", "html": "/reps/{rep_id}",
-                                "json": "/api/reps/{rep_id}"}
+    assert [p["name"] for p in body["pages"]] == ["overview", "plan", "pipeline", "coaching",
+                                                  "forecast", "rep"]
+    assert body["pages"][-1] == {"name": "rep", "title": "Rep", "html": "/reps/{rep_id}",
+                                 "json": "/api/reps/{rep_id}"}
 
 
 def test_filters_change_the_figures_and_are_echoed(client):
@@ -95,11 +97,16 @@ def test_rep_ids_are_quoted_in_links(client):
     assert 'action="/reps/Fay%20Moss"' in html
 
 
-def test_rep_page_has_open_deals_with_an_empty_flags_column(client):
+def test_rep_page_has_open_deals_with_the_reviews_flags(client):
     body = client.json("/api/reps/ana")
     assert body["rep"]["team"] == "North"
-    assert body["open_deals"], "the generated org gives ana open deals"
-    assert all(d["flags"] == [] for d in body["open_deals"])
+    deals = {d["opportunity_id"]: d for d in body["open_deals"]}
+    assert [(d, deals[d]["age_days"]) for d in deals] == [("o009", 57), ("o008", 66)]
+    flags = {f["rule"]: f for f in deals["o008"]["flags"]}
+    assert sorted(flags) == ["close_date_passed", "older_than_won_cycle", "stalled_in_stage"]
+    assert not any(f["disqualifying"] for f in flags.values())
+    assert flags["stalled_in_stage"]["evidence"] == (
+        "66 days in Qualified; 90% of the 13 won deals left it within 47 days")
     amounts = [d["amount"] for d in body["open_deals"]]
     assert amounts == sorted(amounts, reverse=True)
     weeks = body["activity"]["weeks"]

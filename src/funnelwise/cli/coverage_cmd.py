@@ -24,8 +24,7 @@ from funnelwise.cli.common import (
 )
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
 from funnelwise.pipeline.coverage import CoverageOptions
-from funnelwise.pipeline.coverage import coverage as coverage_core
-from funnelwise.plan.period import parse_period
+from funnelwise.pipeline.run import run_coverage
 from funnelwise.report import pipeline as render
 
 ORDER = 45
@@ -60,9 +59,8 @@ def coverage(
                            inflation_share=inflation_share, blanket=blanket, level=level,
                            prior_strength=prior_strength)
     with open_workspace(workspace) as ws:
-        result = coverage_core(ws.crm(funnel_override(funnel)),
-                               period=parse_period(period) if period else None,
-                               as_of=day(as_of), by=by, opts=opts)
+        result = run_coverage(ws.crm(funnel_override(funnel)), period=period,
+                              as_of=day(as_of), by=by, opts=opts)
     if format is not Format.table or explain:
         emit(result, format, explain)
         return

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import sys
 from collections.abc import Sequence
@@ -31,19 +30,8 @@ from funnelwise.cli.common import (
 )
 from funnelwise.errors import UserError
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
-from funnelwise.plan import (
-    PlanVolumes,
-    Projection,
-    RepFunnel,
-    RepPlan,
-    Rollup,
-    Target,
-    WhatIf,
-    apply_what_if,
-    plan_reps,
-)
+from funnelwise.plan import PlanVolumes, Projection, RepFunnel, Target, WhatIf
 from funnelwise.plan import project as project_core
-from funnelwise.plan import rollup as rollup_core
 from funnelwise.plan.estimate import MIN_DEALS, Options
 from funnelwise.plan.explicit import Explicit, explicit_funnel, parse_pairs
 from funnelwise.plan.groups import Groups, load_groups
@@ -52,6 +40,7 @@ from funnelwise.plan.period import Period, parse_period
 from funnelwise.plan.project import DEFAULT_DRAWS as PROJECT_DRAWS
 from funnelwise.plan.reverse import DEFAULT_DRAWS as PLAN_DRAWS
 from funnelwise.plan.volumes import from_frame, from_pairs
+from funnelwise.plan.workspace import PlanSet, make_plans
 from funnelwise.report import plan as render
 
 ORDER = 40
@@ -166,23 +155,17 @@ def plan(
     if explain:
         _explain(groups, [f"intervals: central {level:.0%} of {n:,} Monte Carlo draws"])
         return
-    run = functools.partial(plan_reps, level=level, draws=n, seed=seed)
-    base = run(funnels, targets)
-    alt = run([apply_what_if(f, scenario) for f in funnels], targets,
-              scenario=f"what-if: {scenario.label}") if scenario.changes else []
-    roll = None
-    if groups is not None and by != "all" and len(base) > 1:
-        roll = rollup_core(base, run([groups.team], [groups.team_target])[0])
-    _emit_plan(base, alt, roll, groups.notes if groups else (), format,
-               by if groups else None, scenario.label)
+    plans = make_plans(funnels, targets, groups=groups, what_if=scenario, by=by, level=level,
+                       draws=n, seed=seed)
+    _emit_plan(plans, format)
 
 
-def _emit_plan(base: Sequence[RepPlan], alt: Sequence[RepPlan], roll: Rollup | None,
-               notes: Sequence[str], fmt: Format, by: str | None, label: str) -> None:
-    records = [render.plan_record(x, by=by) for x in (*base, *alt)]
+def _emit_plan(plans: PlanSet, fmt: Format) -> None:
+    base, alt, roll = plans.base, plans.scenario, plans.rollup
+    records = [render.plan_record(x, by=plans.by) for x in (*base, *alt)]
     if fmt is Format.json:
         _write_json({"rows": records, "rollup": render.rollup_record(roll) if roll else None,
-                     "notes": list(notes)})
+                     "notes": list(plans.notes)})
     elif fmt is Format.csv:
         pd.DataFrame(render.flat_rows(records)).to_csv(sys.stdout, index=False)
     else:
@@ -190,10 +173,10 @@ def _emit_plan(base: Sequence[RepPlan], alt: Sequence[RepPlan], roll: Rollup | N
         period = f" for {t.period.label}" if t.period else ""
         console.print(render.plan_table(base, f"Plan{period}: {t.weeks:.1f} selling weeks"))
         if alt:
-            console.print(render.what_if_table(base, alt, label))
+            console.print(render.what_if_table(base, alt, plans.what_if.label))
         if roll:
             console.print(render.rollup_table(roll))
-        render.print_notes(console, notes)
+        render.print_notes(console, plans.notes)
 
 
 def _volumes(volume: Sequence[str] | None, volumes: Path | None, steps: Sequence[str],

@@ -23,9 +23,8 @@ from funnelwise.cli.common import (
     user_errors,
 )
 from funnelwise.pipeline.calibration import calibrate, default_dates
-from funnelwise.pipeline.config import review_config
-from funnelwise.pipeline.review import Review, check_rep, for_rep
-from funnelwise.pipeline.review import review as review_core
+from funnelwise.pipeline.review import Review
+from funnelwise.pipeline.run import ReviewOptions, run_review
 from funnelwise.report import pipeline as render
 from funnelwise.schema.crm import Crm
 
@@ -108,13 +107,9 @@ def review(
         if calibration:
             _calibration(crm, as_of, every, dates, format)
             return
-        if rep:
-            check_rep(crm, rep)
-        config = review_config(crm.funnel).with_options(
+        rv = run_review(crm, as_of=day(as_of), rep=rep, options=ReviewOptions(
             no_activity_days=no_activity_days, amount_multiple=amount_multiple,
-            stage_quantile=stage_quantile)
-        rv = review_core(crm, as_of=day(as_of), config=config)
-    rv = for_rep(rv, rep) if rep else rv
+            stage_quantile=stage_quantile))
     if explain:
         _explain(rv)
     else:

@@ -123,3 +123,140 @@ def backtest_figure(rows: Sequence[Row]) -> go.Figure:
     fig.update_yaxes(title_text="revenue won in the period")
     fig.update_xaxes(title_text="origin (forecast made at the start of that day)")
     return fig
+
+
+def results_doc(results: Sequence[MetricResult]) -> dict[str, Any]:
+    """Several results as the one JSON object `--format json` prints: each result's rows
+    under its name, then every note."""
+    doc: dict[str, Any] = {r.name: r.records() for r in results}
+    doc["notes"] = [n for r in results for n in r.notes]
+    return doc
+
+
+def method_colours(methods: Sequence[str]) -> dict[str, str]:
+    """One palette colour per method, in the order given (the same on every chart)."""
+    return {m: charts.COLORWAY[i % len(charts.COLORWAY)] for i, m in enumerate(methods)}
+
+
+SYMBOLS = ("diamond", "square", "triangle-up", "x")
+
+
+def _spread(rows: Sequence[Row]) -> dict[str, Any]:
+    return {"type": "data", "symmetric": False, "thickness": 2, "width": 6,
+            "array": [r["p90"] - r["p50"] for r in rows],
+            "arrayminus": [r["p50"] - r["p10"] for r in rows]}
+
+
+def _hover(r: Row) -> list[str]:
+    return [fmt.money(r["p50"]), fmt.money(r["p10"]), fmt.money(r["p90"])]
+
+
+def forecast_figure(rows: Sequence[Row]) -> go.Figure:
+    """One period's revenue per method: P50 with its P10–P90 interval (rows of `forecast
+    --by all`); a dotted line marks what is already won in the period."""
+    rows = [r for r in rows if r.get("p50") is not None]
+    if not rows:
+        return charts.empty("No forecast")
+    colours = method_colours([str(r["method"]) for r in rows])
+    fig = charts.figure(110 + 46 * len(rows))
+    for i, r in enumerate(rows):
+        method = str(r["method"])
+        fig.add_trace(go.Scatter(
+            x=[r["p50"]], y=[method], mode="markers", name=method, showlegend=False,
+            marker={"symbol": SYMBOLS[i % len(SYMBOLS)], "size": 12, "color": colours[method]},
+            error_x=_spread([r]) | {"color": colours[method]}, cliponaxis=False,
+            customdata=[_hover(r)],
+            hovertemplate="%{y}: P50 %{customdata[0]} (P10 %{customdata[1]}, "
+                          "P90 %{customdata[2]})<extra></extra>"))
+    won = max(float(r.get("won_so_far") or 0.0) for r in rows)
+    if won > 0:
+        fig.add_vline(x=won, line={"dash": "dot", "color": "#57606a"},
+                      annotation_text="already won", annotation_position="top left")
+    fig.update_yaxes(categoryorder="array", categoryarray=[r["method"] for r in rows][::-1],
+                     range=[-0.6, len(rows) - 0.4])
+    fig.update_xaxes(title_text=f"revenue won in {rows[0].get('period') or 'the period'}",
+                     rangemode="tozero", tickformat="~s")
+    return fig
+
+
+def backtest_actual_figure(rows: Sequence[Row]) -> go.Figure:
+    """Per origin: the actual revenue as a bar and, side by side, each method's P50 with its
+    P10–P90 interval (rows of `backtest_origins`); an interval that reaches the top of the bar
+    held the actual."""
+    if not rows:
+        return charts.empty("No backtest origins")
+    origins = sorted({str(r["origin"]) for r in rows})
+    actual = {str(r["origin"]): r["actual"] for r in rows}
+    fig = charts.figure(380)
+    fig.add_trace(go.Bar(
+        x=origins, y=[actual[o] for o in origins], name="actual",
+        marker={"color": "#e3e6ea", "line": {"color": charts.BLACK, "width": 1.5}},
+        customdata=[fmt.money(actual[o]) for o in origins],
+        hovertemplate="%{x}: actual %{customdata}<extra></extra>"))
+    methods = list(dict.fromkeys(str(r["method"]) for r in rows))
+    colours = method_colours(methods)
+    for i, method in enumerate(methods):
+        mine = sorted((r for r in rows if r["method"] == method), key=lambda r: str(r["origin"]))
+        fig.add_trace(go.Scatter(
+            x=[str(r["origin"]) for r in mine], y=[r["p50"] for r in mine], name=method,
+            mode="markers", marker={"symbol": SYMBOLS[i % len(SYMBOLS)], "size": 10,
+                                    "color": colours[method]},
+            error_y=_spread(mine) | {"color": colours[method]}, cliponaxis=False,
+            customdata=[[*_hover(r), fmt.money(r["actual"]),
+                         "inside" if r["covered"] else "outside"] for r in mine],
+            hovertemplate=method + " from %{x}: P50 %{customdata[0]} (P10 %{customdata[1]}, "
+                          "P90 %{customdata[2]}); actual %{customdata[3]}, "
+                          "%{customdata[4]}<extra></extra>"))
+    fig.update_layout(scattermode="group", scattergap=0.35, bargap=0.12)
+    fig.update_yaxes(title_text="revenue won in the period", rangemode="tozero",
+                     tickformat="~s")
+    fig.update_xaxes(title_text="origin", type="category")
+    return fig
+
+
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third"}.get(n, f"number {n}")
+
+
+def _held(r: Row) -> str:
+    origins = int(r["origins"])
+    held = round(float(r["coverage"]) * origins)
+    return f"{held} of {origins}"
+
+
+def backtest_verdict(summary: Sequence[Row], *, ours: str = "funnelwise") -> str:
+    """Which method's P50 came closest (lowest WAPE) and whether the P10–P90 intervals held
+    the actuals, in plain sentences (rows of `backtest`)."""
+    scored = sorted((r for r in summary if r.get("wape") is not None),
+                    key=lambda r: float(r["wape"]))
+    if not scored:
+        return "No method could be scored: no revenue was won in the backtest periods."
+    best, origins = scored[0], int(scored[0]["origins"])
+    others = ", ".join(f"{r['method']} {fmt.pct(r['wape'])}" for r in scored[1:])
+    against = f", against {others}" if others else ""
+    where = f"over {origins} origin{'s' if origins != 1 else ''}"
+    if best["method"] == ours or ours not in [r["method"] for r in scored]:
+        first = (f"{best['method']} came closest {where}: its P50 missed the actual revenue "
+                 f"by {fmt.pct(best['wape'])} (WAPE){against}.")
+    else:
+        rank = [r["method"] for r in scored].index(ours) + 1
+        mine = scored[rank - 1]
+        first = (f"{best['method']} came closest {where} with a WAPE of "
+                 f"{fmt.pct(best['wape'])}; {ours} was {_ordinal(rank)} at "
+                 f"{fmt.pct(mine['wape'])}.")
+    held = ", ".join(f"{r['method']} {_held(r)}" for r in summary
+                     if r.get("coverage") is not None)
+    second = f"Origins where the P10–P90 interval held the actual: {held}."
+    target = next((r for r in summary if r["method"] == ours), None)
+    coverage = float(target["coverage"]) if target and target.get("coverage") is not None else None
+    third = ""
+    if coverage is not None and coverage >= 0.7:
+        third = f" {ours}'s intervals held about as often as honest 80% intervals should."
+    elif coverage is not None and origins >= 3:
+        third = (f" {ours}'s intervals held less often than the 80% an honest interval "
+                 "would: read its range as too narrow.")
+    caution = ""
+    if origins < 5:
+        few = ", too few to judge the intervals" if third == "" and coverage is not None else ""
+        caution = f" With {origins} origin{'s' if origins != 1 else ''} this is thin evidence{few}."
+    return first + " " + second + third + caution

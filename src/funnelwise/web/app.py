@@ -15,6 +15,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, Response
@@ -36,7 +37,8 @@ class Dashboard:
 
     While the app runs it holds the workspace file, so no other process changes the data:
     the figures computed for a set of filters are kept (the last `keep` sets) and reused as
-    the user moves between pages with the same filters.
+    the user moves between pages with the same filters, and so is each page's data (a page
+    seen again, or its JSON twin, is not computed again).
     """
 
     def __init__(self, workspace: Workspace, *, keep: int = 16) -> None:
@@ -58,7 +60,9 @@ class Dashboard:
         chosen = filters.parse(request.query_params)
         with self.lock:
             ctx = self.context(chosen)
-            return view(ctx, page.build(ctx, **request.path_params))
+            args = {**request.path_params, **page.chosen(request.query_params)}
+            key = ("page", page.name, tuple(sorted(args.items())))
+            return view(ctx, ctx.remember(key, lambda: page.build(ctx, **args)))
 
 
 def twin(page: Page, ctx: Context, data: Data) -> dict[str, Any]:
@@ -70,10 +74,11 @@ def html(page: Page, ctx: Context, data: Data, request: Request) -> str:
     """A page's HTML: the same dict through its template, with charts and the filter bar."""
     params = {k: str(v) for k, v in request.path_params.items()}
     query, path = ctx.filters.query(), page.path(params)
+    own = urlencode({**ctx.filters.params(), **page.chosen(request.query_params)})
     return render.render(
         "_page.html", **render.section(page, data, params, prefix=""),
         **render.chrome(query=query), filters=ctx.filters, path=path,
-        api_url=page.api_url(params) + query,
+        api_url=page.api_url(params) + ("?" + own if own else ""),
         managers=ctx.known("manager"), teams=ctx.known("team"),
         periods=[(label, path + f.query(), f == ctx.filters)
                  for label, f in filters.periods(ctx.filters, ctx.latest())],

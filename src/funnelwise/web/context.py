@@ -61,6 +61,10 @@ class Context:
         """The end of the period: `until`, else the latest date in the data, else today."""
         return self.filters.until or self.latest() or dt.date.today()
 
+    def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
+        """`compute()`, once per key for this context (a page's data, for instance)."""
+        return self._cached(key, compute)
+
     def _cached(self, key: Any, compute: Callable[[], Any]) -> Any:
         if key not in self._memo:
             self._memo[key] = compute()

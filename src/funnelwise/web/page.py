@@ -8,8 +8,9 @@ JSON twin, the error handling and the HTML report pick it up from `views.PAGES`.
 
 from __future__ import annotations
 
+import inspect
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -41,7 +42,9 @@ class Page:
 
     `route` is the HTML path with `{params}`; the JSON twin is `/api` + `api_route`.
     `instances` lists the parameter sets the HTML report renders (one for a team page,
-    one per rep for a rep page).
+    one per rep for a rep page). The data function's arguments with a default are the page's
+    own query options (`?period=2026-Q3&what_if=...`), beside the filters every page takes;
+    blank or absent ones keep their default.
     """
 
     name: str
@@ -60,6 +63,16 @@ class Page:
     @property
     def api_path(self) -> str:
         return "/api" + self.api_route
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        """The page's own query parameters: the data function's arguments with a default."""
+        args = inspect.signature(self.build).parameters.values()
+        return tuple(a.name for a in args if a.default is not inspect.Parameter.empty)
+
+    def chosen(self, query: Mapping[str, str]) -> Params:
+        """The page's options set in `query`; blank values leave the function's default."""
+        return {k: query[k].strip() for k in self.options if query.get(k, "").strip()}
 
     def path(self, params: Params) -> str:
         """The page's URL path for `params`, each value percent-encoded."""

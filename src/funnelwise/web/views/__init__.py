@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from funnelwise.web.page import Page
-from funnelwise.web.views import overview, rep
+from funnelwise.web.views import coaching, forecast, overview, pipeline, plan, rep
 
-PAGES: tuple[Page, ...] = (overview.PAGE, rep.PAGE)
+PAGES: tuple[Page, ...] = (overview.PAGE, plan.PAGE, pipeline.PAGE, coaching.PAGE, forecast.PAGE,
+                           rep.PAGE)

@@ -1,0 +1,102 @@
+"""A plan run as `funnelwise plan` and the dashboard's plan page both make it.
+
+From the groups' funnels and targets (`groups.load_groups`, or numbers typed in), one run
+gives the base plans, the what-if scenario's plans (when it changes anything) and the team
+roll-up: the sum of the per-group plans against one team-average plan (the team's total quota
+through its pooled rates), made when there are several groups.
+
+Without a period asked for, the dashboard plans the quarter that contains its as-of day when
+a quota overlaps that quarter; otherwise the first later quarter with a quota, else the last
+earlier one (`default_period`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+
+import ibis
+import pandas as pd
+
+from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
+from funnelwise.plan.groups import Groups
+from funnelwise.plan.model import RepFunnel, Target
+from funnelwise.plan.montecarlo import DEFAULT_SEED
+from funnelwise.plan.period import Period, parse_period
+from funnelwise.plan.reverse import DEFAULT_DRAWS, RepPlan, plan_reps
+from funnelwise.plan.rollup import Rollup, rollup
+from funnelwise.plan.whatif import WhatIf, apply_what_if
+from funnelwise.schema.crm import Crm
+
+NO_CHANGE = WhatIf(())
+
+
+@dataclass(frozen=True)
+class PlanSet:
+    """Base plans, the scenario's plans (empty without a what-if) and the team roll-up.
+
+    `by` is the grouping of plans drawn from the workspace (None for typed-in numbers);
+    `notes` says which groups borrowed their parent's figures, and why.
+    """
+
+    base: tuple[RepPlan, ...]
+    scenario: tuple[RepPlan, ...]
+    rollup: Rollup | None
+    notes: tuple[str, ...]
+    by: str | None
+    what_if: WhatIf
+
+
+def make_plans(funnels: list[RepFunnel], targets: list[Target], *, groups: Groups | None,
+               what_if: WhatIf = NO_CHANGE, by: str = "rep", level: float = DEFAULT_LEVEL,
+               draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> PlanSet:
+    """Reverse-funnel plans of `funnels`, the what-if's plans, and the roll-up of `groups`.
+
+    The scenario's plans keep the base plans' targets and draws, so base and scenario differ
+    only by the changes the what-if makes.
+    """
+    run = functools.partial(plan_reps, level=level, draws=draws, seed=seed)
+    base = run(funnels, targets)
+    alt = run([apply_what_if(f, what_if) for f in funnels], targets,
+              scenario=f"what-if: {what_if.label}") if what_if.changes else []
+    roll = None
+    if groups is not None and by != "all" and len(base) > 1:
+        roll = rollup(base, run([groups.team], [groups.team_target])[0])
+    return PlanSet(base=tuple(base), scenario=tuple(alt), rollup=roll,
+                   notes=groups.notes if groups else (), by=by if groups else None,
+                   what_if=what_if)
+
+
+def quarter_of(day: dt.date) -> Period:
+    """The calendar quarter that contains `day`."""
+    return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+
+
+def _day(value: object) -> dt.date | None:
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
+
+
+def default_period(crm: Crm, day: dt.date) -> Period | None:
+    """The quarter to plan when none is asked for; None when there is no quota at all.
+
+    The quarter containing `day` when a quota overlaps it; else the first later quarter a
+    quota overlaps; else the last earlier one.
+    """
+    here = quarter_of(day)
+    q = crm.quotas
+    start, end = ibis.date(here.start.isoformat()), ibis.date(here.end.isoformat())
+    overlaps = (q.period_end >= start) & (q.period_start <= end)
+    stats = q.aggregate(
+        here=overlaps.cast("int64").sum(),
+        later=q.period_start.min(where=q.period_end > end),
+        earlier=q.period_end.max(where=q.period_start < start),
+    ).to_pandas().iloc[0]
+    if pd.notna(stats["here"]) and stats["here"] > 0:
+        return here
+    later, earlier = _day(stats["later"]), _day(stats["earlier"])
+    if later is not None:
+        return quarter_of(max(later, here.end + dt.timedelta(days=1)))
+    if earlier is not None:
+        return quarter_of(min(earlier, here.start - dt.timedelta(days=1)))
+    return None

@@ -18,10 +18,7 @@ from funnelwise.cli.common import (
     user_errors,
 )
 from funnelwise.cli.forecast_cmd import MethodOpt, SeedOpt
-from funnelwise.forecast.backtest import DRAWS, run_backtest
-from funnelwise.forecast.horizon import origins, parse_horizon
-from funnelwise.forecast.results import backtest_results, method_names
-from funnelwise.report.forecast import emit_many
+from funnelwise.forecast.backtest import DRAWS
 
 ORDER = 61
 
@@ -44,6 +41,11 @@ def backtest(
     seed: SeedOpt = 0,
 ) -> None:
     """WAPE, bias, P10-P90 coverage and Brier score per method, with no look-ahead."""
+    from funnelwise.forecast.backtest import run_backtest
+    from funnelwise.forecast.horizon import origins, parse_horizon
+    from funnelwise.forecast.results import backtest_results, method_names
+    from funnelwise.report.forecast import emit_many
+
     span = parse_horizon(horizon)
     step = parse_horizon(every) if every else span
     days = origins(from_.date(), to.date(), step)

@@ -9,18 +9,18 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
 
 from funnelwise.errors import FunnelwiseError, UserError
-from funnelwise.io import engines
 from funnelwise.io.workspace import DEFAULT_PATH, ENV_VAR, Workspace
-from funnelwise.metrics.result import MetricResult
-from funnelwise.report import tables
-from funnelwise.schema.crm import Crm
 from funnelwise.schema.funnel import Funnel, load_funnel
+
+if TYPE_CHECKING:
+    from funnelwise.metrics.result import MetricResult
+    from funnelwise.schema.crm import Crm
 
 console = Console()
 err_console = Console(stderr=True)
@@ -92,11 +92,15 @@ def funnel_override(path: Path | None) -> Funnel | None:
 def open_crm(workspace: Path, engine: Engine = Engine.duckdb,
              funnel: Path | None = None) -> AbstractContextManager[Crm]:
     """The workspace's tables (DuckDB file or Parquet folder) on the chosen engine."""
+    from funnelwise.io import engines
+
     return engines.open_crm(workspace, engine=engine.value, funnel=funnel_override(funnel))
 
 
 def emit(result: MetricResult, fmt: Format, explain: bool) -> None:
     """Print a metric result as the user asked."""
+    from funnelwise.report import tables
+
     if explain:
         sys.stdout.write(tables.explain(result))
     elif fmt is Format.json:

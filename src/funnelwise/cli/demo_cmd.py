@@ -7,18 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.markdown import Markdown
 
 from funnelwise.cli.common import console, user_errors
-from funnelwise.coach.brief import make_brief
-from funnelwise.io import presets
-from funnelwise.io.importer import run_import
-from funnelwise.io.workspace import Workspace
-from funnelwise.metrics.cycle import cycle
-from funnelwise.metrics.funnel import funnel
-from funnelwise.metrics.winrates import winrates
-from funnelwise.report.brief import to_markdown
-from funnelwise.report.tables import print_table
 
 ORDER = 5
 
@@ -33,6 +23,17 @@ def demo(
     seed: int = 7,
 ) -> None:
     """Simulate a sales org, import it, print its funnel, win rates, cycle and Monday brief."""
+    from rich.markdown import Markdown
+
+    from funnelwise.coach.brief import make_brief
+    from funnelwise.io import presets
+    from funnelwise.io.importer import run_import
+    from funnelwise.io.workspace import Workspace
+    from funnelwise.metrics.cycle import cycle
+    from funnelwise.metrics.funnel import funnel
+    from funnelwise.metrics.winrates import winrates
+    from funnelwise.report.brief import to_markdown
+    from funnelwise.report.tables import print_table
     from funnelwise.simulate import SimConfig, simulate_org, write_org
 
     workspace.unlink(missing_ok=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import replace
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -26,13 +26,11 @@ from funnelwise.cli.common import (
     open_workspace,
     user_errors,
 )
-from funnelwise.coach.fewer_better import for_window
-from funnelwise.metrics.decompose import compare_steps, compare_types, parse_window
-from funnelwise.metrics.effectiveness import Attribution, attribution_config, effectiveness
-from funnelwise.metrics.result import MetricResult
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
-from funnelwise.report import coach as views
-from funnelwise.report import tables
+
+if TYPE_CHECKING:
+    from funnelwise.metrics.effectiveness import Attribution
+    from funnelwise.metrics.result import MetricResult
 
 ORDER = 45
 
@@ -64,6 +62,8 @@ def _attribution(base: Attribution, outcome: list[str] | None,
 
 
 def _emit_many(results: list[MetricResult], fmt: Format, explain: bool) -> None:
+    from funnelwise.report import tables
+
     if fmt is Format.json and not explain:
         payload = {r.name: {"rows": r.records(), "filters": r.filters, "notes": list(r.notes)}
                    for r in results}
@@ -85,6 +85,11 @@ def effectiveness_command(
     level: LevelOpt = DEFAULT_LEVEL,
 ) -> None:
     """Volume, outputs, outcomes and yield per activity type, with shrunk estimates."""
+    from funnelwise.coach.fewer_better import for_window
+    from funnelwise.metrics.decompose import compare_steps, compare_types, parse_window
+    from funnelwise.metrics.effectiveness import attribution_config, effectiveness
+    from funnelwise.report import coach as views
+
     with open_workspace(workspace) as ws:
         crm = ws.crm(funnel_override(funnel))
         attribution = _attribution(attribution_config(crm.funnel), outcome, attribution_days)

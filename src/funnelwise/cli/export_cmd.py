@@ -8,8 +8,6 @@ from typing import Annotated
 import typer
 
 from funnelwise.cli.common import DEFAULT_WORKSPACE, WorkspaceOpt, console, user_errors
-from funnelwise.io.engines import export_parquet
-from funnelwise.io.workspace import Workspace
 
 ORDER = 15
 
@@ -21,6 +19,9 @@ def export(
     workspace: WorkspaceOpt = DEFAULT_WORKSPACE,
 ) -> None:
     """Write every canonical table as Parquet (a folder `--workspace` and `--engine spark` read)."""
+    from funnelwise.io.engines import export_parquet
+    from funnelwise.io.workspace import Workspace
+
     with Workspace(workspace, read_only=True) as ws:
         counts = export_parquet(ws, out)
     summary = ", ".join(f"{name} {rows:,}" for name, rows in counts.items())

@@ -19,9 +19,6 @@ from funnelwise.cli.common import (
     user_errors,
 )
 from funnelwise.forecast.base import DRAWS
-from funnelwise.forecast.results import forecast_result, method_names
-from funnelwise.plan.period import parse_period
-from funnelwise.report import forecast as _views  # noqa: F401  (registers the terminal views)
 
 ORDER = 60
 
@@ -44,6 +41,10 @@ def forecast(
     explain: ExplainOpt = False, draws: DrawsOpt = DRAWS, seed: SeedOpt = 0,
 ) -> None:
     """Won so far + open deals x P(won in the period | stage, age, rep) + deals to come."""
+    from funnelwise.forecast.results import forecast_result, method_names
+    from funnelwise.plan.period import parse_period
+    from funnelwise.report import forecast as _views  # noqa: F401  (registers the terminal views)
+
     target = parse_period(period)
     with open_workspace(workspace) as ws:
         result = forecast_result(ws.crm(), period=target, as_of=day(as_of), by=by,

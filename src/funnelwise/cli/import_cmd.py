@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from funnelwise.cli.common import DEFAULT_WORKSPACE, WorkspaceOpt, console, user_errors
 from funnelwise.errors import UserError
-from funnelwise.io import presets
-from funnelwise.io.importer import ImportResult, run_import
-from funnelwise.io.mapping import load_mapping
-from funnelwise.io.workspace import Workspace
+
+if TYPE_CHECKING:
+    from rich.progress import Progress, TaskID
+    from rich.table import Table
+
+    from funnelwise.io.importer import ImportResult
 
 ORDER = 10
 
@@ -33,6 +33,8 @@ class _Bar:
 
 
 def _summary(result: ImportResult) -> Table:
+    from rich.table import Table
+
     table = Table(title="Imported", title_justify="left")
     for col in ("table", "files", "rows in import", "before", "after"):
         table.add_column(col, justify="left" if col in ("table", "files") else "right")
@@ -55,6 +57,13 @@ def import_(
         help="Write rows with problems to this CSV and import the rest.")] = None,
 ) -> None:
     """Import CRM exports; on any problem nothing is written and the exit code is 2."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from funnelwise.io import presets
+    from funnelwise.io.importer import run_import
+    from funnelwise.io.mapping import load_mapping
+    from funnelwise.io.workspace import Workspace
+
     if preset and mapping:
         raise UserError("give either --preset or --mapping, not both")
     chosen = load_mapping(mapping) if mapping else presets.get(preset or "canonical")

@@ -23,9 +23,6 @@ from funnelwise.cli.common import (
     open_crm,
     user_errors,
 )
-from funnelwise.metrics import cycle as cycle_metric
-from funnelwise.metrics import funnel as funnel_metric
-from funnelwise.metrics import winrates as winrates_metric
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
 
 ORDER = 30
@@ -46,6 +43,8 @@ def winrates(
     engine: EngineOpt = Engine.duckdb,
 ) -> None:
     """Win rate = won / (won + lost), by count and value, shrunk toward the team."""
+    from funnelwise.metrics import winrates as winrates_metric
+
     with open_crm(workspace, engine) as crm:
         result = winrates_metric.winrates(crm, by=by, since=day(since), until=day(until),
                                           level=level, prior_strength=prior_strength)
@@ -60,6 +59,8 @@ def funnel(
     engine: EngineOpt = Engine.duckdb,
 ) -> None:
     """Counts at each funnel step and the rate into the next (cohort rates for deal stages)."""
+    from funnelwise.metrics import funnel as funnel_metric
+
     with open_crm(workspace, engine, funnel) as crm:
         result = funnel_metric.funnel(crm, by=by, since=day(since), until=day(until), level=level)
         emit(result, format, explain)
@@ -72,6 +73,8 @@ def cycle(
     explain: ExplainOpt = False, engine: EngineOpt = Engine.duckdb,
 ) -> None:
     """Sales-cycle days of won deals (creation to win): median, p25, p75, p90."""
+    from funnelwise.metrics import cycle as cycle_metric
+
     with open_crm(workspace, engine) as crm:
         result = cycle_metric.cycle(crm, by=by, since=day(since), until=day(until))
         emit(result, format, explain)

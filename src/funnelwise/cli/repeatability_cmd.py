@@ -19,10 +19,6 @@ from funnelwise.cli.common import (
     user_errors,
 )
 from funnelwise.cli.forecast_cmd import AsOfOpt
-from funnelwise.metrics.asof import data_today
-from funnelwise.metrics.repeatability import repeatability as repeatability_metric
-from funnelwise.plan.period import parse_period
-from funnelwise.report.forecast import emit_many
 
 ORDER = 63
 
@@ -38,6 +34,11 @@ def repeatability(
     format: FormatOpt = Format.table, explain: ExplainOpt = False,
 ) -> None:
     """Share of the top 1/3/10 deals, new vs existing accounts, products, next periods' pipeline."""
+    from funnelwise.metrics.asof import data_today
+    from funnelwise.metrics.repeatability import repeatability as repeatability_metric
+    from funnelwise.plan.period import parse_period
+    from funnelwise.report.forecast import emit_many
+
     with open_workspace(workspace) as ws:
         crm = ws.crm()
         today = day(as_of) or data_today(crm)

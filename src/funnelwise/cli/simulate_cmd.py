@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import Progress
 
 from funnelwise.cli.common import console, user_errors
 
@@ -30,6 +29,8 @@ def simulate(
         "--file-format", help="csv or parquet.")] = "csv",
 ) -> None:
     """Write a simulated org: activities -> outputs -> outcomes -> deals, with truth.json."""
+    from rich.progress import Progress
+
     from funnelwise.simulate import SimConfig, simulate_org, write_org
 
     config = SimConfig(reps=reps, weeks=weeks, seed=seed, scale_activities=scale_activities,

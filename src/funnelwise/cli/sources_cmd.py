@@ -21,8 +21,6 @@ from funnelwise.cli.common import (
     user_errors,
 )
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
-from funnelwise.metrics.sources import sources as sources_metric
-from funnelwise.report import forecast as _views  # noqa: F401  (registers the terminal views)
 
 ORDER = 62
 
@@ -35,6 +33,9 @@ def sources(
     explain: ExplainOpt = False, level: LevelOpt = DEFAULT_LEVEL,
 ) -> None:
     """Per source: leads, opportunities, pipeline value, won revenue, lead-to-won conversion."""
+    from funnelwise.metrics.sources import sources as sources_metric
+    from funnelwise.report import forecast as _views  # noqa: F401  (registers the terminal views)
+
     with open_workspace(workspace) as ws:
         result = sources_metric(ws.crm(), by=by, since=day(since), until=day(until),
                                 level=level)

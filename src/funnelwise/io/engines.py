@@ -22,12 +22,7 @@ import tempfile
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
-
-import duckdb
-import ibis
-import ibis.expr.datatypes as dt
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING, Any
 
 from funnelwise.errors import UserError, unknown_name
 from funnelwise.io.workspace import Workspace
@@ -36,15 +31,33 @@ from funnelwise.schema.crm import Crm
 from funnelwise.schema.funnel import load_funnel
 from funnelwise.schema.tables import Table
 
+if TYPE_CHECKING:
+    import duckdb
+    import ibis.expr.datatypes as dt
+    import ibis.expr.schema as sch
+    import ibis.expr.types as ir
+    from ibis.backends.duckdb import Backend as DuckDBBackend
+
 ENGINES = ("duckdb", "spark")
 FUNNEL_FILE = "funnel.toml"
 MASTER_ENV = "FUNNELWISE_SPARK_MASTER"
-IBIS_TYPES: dict[str, dt.DataType] = {
-    "string": dt.string,
-    "date": dt.date,
-    "timestamp": dt.timestamp,
-    "float": dt.float64,
-}
+IBIS_TYPE_NAMES = {"string": "string", "date": "date", "timestamp": "timestamp",
+                   "float": "float64"}
+
+
+def ibis_type(kind: str) -> dt.DataType:
+    """The Ibis type of a canonical column kind (string, date, timestamp, float)."""
+    import ibis.expr.datatypes as dt
+
+    kind_type: dt.DataType = getattr(dt, IBIS_TYPE_NAMES[kind])
+    return kind_type
+
+
+def canonical_schema(spec: Table) -> sch.Schema:
+    """The Ibis schema of a canonical table: its columns with their canonical types."""
+    import ibis
+
+    return ibis.schema({c.name: ibis_type(c.kind) for c in spec.columns})
 
 
 def check_engine(engine: str) -> str:
@@ -66,10 +79,12 @@ def canonical(table: ir.Table, spec: Table) -> ir.Table:
 
     A column missing from the file becomes a typed null column; extra columns are dropped.
     """
+    import ibis
+
     schema = table.schema()
     columns: dict[str, ir.Value] = {}
     for col in spec.columns:
-        want = IBIS_TYPES[col.kind]
+        want = ibis_type(col.kind)
         if col.name not in schema:
             columns[col.name] = ibis.null(want)
         elif schema[col.name] != want:
@@ -90,9 +105,8 @@ def optional_tables() -> frozenset[str]:
     return frozenset(f.name for f in dataclasses.fields(Crm) if f.default is None)
 
 
-def parquet_crm(read: Callable[[str, Path], ir.Table], folder: Path,
-                funnel: Funnel | None = None) -> Crm:
-    """The canonical tables of a Parquet folder; `read(name, path)` gives one as an Ibis table."""
+def parquet_tables(folder: Path) -> list[str]:
+    """The canonical tables a Parquet folder has (a user error if a required one is missing)."""
     fields = {f.name for f in dataclasses.fields(Crm)}
     names = [n for n in TABLES if n in fields]
     present = [n for n in names if parquet_path(folder, n).exists()]
@@ -100,7 +114,14 @@ def parquet_crm(read: Callable[[str, Path], ir.Table], folder: Path,
     if missing:
         raise UserError(f"{folder} is not a canonical Parquet folder: {', '.join(missing)} "
                         f"missing (write one with `funnelwise export --out {folder}`)")
-    tables = {n: canonical(read(n, parquet_path(folder, n)), TABLES[n]) for n in present}
+    return present
+
+
+def parquet_crm(read: Callable[[str, Path], ir.Table], folder: Path,
+                funnel: Funnel | None = None) -> Crm:
+    """The canonical tables of a Parquet folder; `read(name, path)` gives one as an Ibis table."""
+    tables = {n: canonical(read(n, parquet_path(folder, n)), TABLES[n])
+              for n in parquet_tables(folder)}
     return Crm(**tables, funnel=funnel or folder_funnel(folder))
 
 
@@ -108,16 +129,75 @@ def _sql_string(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+def load_duckdb_backend() -> None:
+    """Load Ibis's DuckDB backend, as opening tables does."""
+    import ibis.backends.duckdb  # noqa: F401
+
+
+def duckdb_backend(con: duckdb.DuckDBPyConnection) -> DuckDBBackend:
+    """Ibis's DuckDB backend over an open DuckDB connection."""
+    load_duckdb_backend()
+    import ibis
+
+    return ibis.duckdb.from_connection(con)
+
+
+def bound_table(backend: Any, name: str, schema: sch.Schema) -> ir.Table:
+    """The backend's table `name`, with its schema given rather than asked of the backend."""
+    import ibis.expr.operations as ops
+
+    return ops.DatabaseTable(name, schema=schema, source=backend,
+                             namespace=ops.Namespace(catalog=None, database=None)).to_expr()
+
+
+def table_schemas(backend: DuckDBBackend, names: list[str]) -> dict[str, sch.Schema]:
+    """The schema of each of the backend's tables `names`, from one query to DuckDB."""
+    import ibis
+
+    query = " UNION ALL ".join(
+        f"SELECT {_sql_string(n)} AS t, column_name, column_type, \"null\" FROM (DESCRIBE \"{n}\")"
+        for n in names)
+    columns: dict[str, dict[str, dt.DataType]] = {n: {} for n in names}
+    mapper = backend.compiler.type_mapper
+    for table, column, typ, null in backend.con.execute(query).fetchall():
+        columns[table][column] = mapper.from_string(typ, nullable=null == "YES")
+    return {n: ibis.schema(columns[n]) for n in names}
+
+
+def _view_sql(name: str, path: Path, spec: Table, present: set[str] | None = None) -> str:
+    """A view of one Parquet file with the canonical columns, each cast to its canonical type.
+
+    A column not `present` in the file is a typed null; `present=None` takes all as present.
+    """
+    def value(col: str) -> str:
+        return f'"{col}"' if present is None or col in present else "NULL"
+
+    cols = ", ".join(f'CAST({value(c.name)} AS {c.sql_type}) AS "{c.name}"' for c in spec.columns)
+    return (f"CREATE VIEW {name} AS SELECT {cols} "
+            f"FROM read_parquet({_sql_string(str(path))})")
+
+
 def duckdb_crm(folder: Path, funnel: Funnel | None = None) -> Crm:
-    """A Parquet folder on an in-memory DuckDB: one view per table, named like the table."""
+    """A Parquet folder on an in-memory DuckDB: one view per table, named like the table.
+
+    Each view already has the canonical columns and types, so the Ibis tables are made from
+    the canonical schemas without asking DuckDB for them.
+    """
+    import duckdb
+
+    present = parquet_tables(folder)
     con = duckdb.connect()
-    backend = ibis.duckdb.from_connection(con)
-
-    def read(name: str, path: Path) -> ir.Table:
-        con.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet({_sql_string(str(path))})")
-        return backend.table(name)
-
-    return parquet_crm(read, folder, funnel)
+    backend = duckdb_backend(con)
+    for name in present:
+        path = parquet_path(folder, name)
+        try:
+            con.execute(_view_sql(name, path, TABLES[name]))
+        except duckdb.BinderException:  # a column missing from the file
+            described = con.execute(
+                f"DESCRIBE SELECT * FROM read_parquet({_sql_string(str(path))})").fetchall()
+            con.execute(_view_sql(name, path, TABLES[name], {row[0] for row in described}))
+    tables = {n: bound_table(backend, n, canonical_schema(TABLES[n])) for n in present}
+    return Crm(**tables, funnel=funnel or folder_funnel(folder))
 
 
 def spark_session() -> Any:
@@ -142,6 +222,8 @@ def spark_session() -> Any:
 
 def spark_crm(folder: Path, funnel: Funnel | None = None, session: Any = None) -> Crm:
     """A Parquet folder on Spark, through Ibis's PySpark backend."""
+    import ibis
+
     backend = ibis.pyspark.connect(session or spark_session())
     tag = uuid.uuid4().hex[:8]  # temporary views are per session: keep two folders apart
 
@@ -194,5 +276,6 @@ def open_crm(path: Path, *, engine: str = "duckdb", funnel: Funnel | None = None
             yield spark_crm(Path(tmp), funnel or ws.funnel())
 
 
-__all__ = ["ENGINES", "check_engine", "duckdb_crm", "export_parquet", "open_crm",
-           "parquet_crm", "spark_crm", "spark_session"]
+__all__ = ["ENGINES", "bound_table", "check_engine", "duckdb_backend", "duckdb_crm",
+           "export_parquet", "load_duckdb_backend", "open_crm", "parquet_crm", "spark_crm",
+           "spark_session", "table_schemas"]

@@ -6,9 +6,6 @@ import os
 from pathlib import Path
 from types import TracebackType
 
-import duckdb
-import ibis
-
 from funnelwise.errors import UserError
 from funnelwise.schema import TABLES, Funnel, default_funnel
 from funnelwise.schema.crm import Crm
@@ -57,6 +54,8 @@ class Workspace:
                 f"workspace {path} does not exist; import data first "
                 f"(funnelwise import --workspace {path} DIR) or run `funnelwise demo`"
             )
+        import duckdb
+
         try:
             self.con = duckdb.connect(str(path), read_only=read_only)
         except duckdb.Error as exc:
@@ -118,7 +117,10 @@ class Workspace:
 
     def crm(self, funnel: Funnel | None = None) -> Crm:
         """The canonical tables as Ibis expressions over this DuckDB file."""
+        from funnelwise.io.engines import bound_table, duckdb_backend, table_schemas
+
         self._stand_in_missing()
-        backend = ibis.duckdb.from_connection(self.con)
-        tables = {name: backend.table(name) for name in TABLES}
+        backend = duckdb_backend(self.con)
+        schemas = table_schemas(backend, list(TABLES))
+        tables = {name: bound_table(backend, name, schemas[name]) for name in TABLES}
         return Crm(**tables, funnel=funnel or self.funnel())

@@ -12,7 +12,7 @@ import datetime as dt
 import ibis.expr.types as ir
 
 from funnelwise.metrics.dimensions import filters, keyed, window
-from funnelwise.metrics.result import MetricResult, sql_of
+from funnelwise.metrics.result import MetricResult, deferred_sql
 from funnelwise.schema.crm import Crm
 
 SECONDS_PER_DAY = 86400
@@ -41,5 +41,5 @@ def cycle(crm: Crm, *, by: str = "rep", since: dt.date | None = None,
           until: dt.date | None = None) -> MetricResult:
     """Cycle-time percentiles of won deals per group."""
     expr = cycle_stats(crm, by=by, since=since, until=until)
-    return MetricResult(name="cycle", frame=expr.to_pandas(), sql=sql_of(expr),
+    return MetricResult(name="cycle", frame=expr.to_pandas(), sql=deferred_sql(expr),
                         filters=filters(by, since, until, deals="won, by close date"))

@@ -18,6 +18,7 @@ import datetime as dt
 
 import ibis
 import ibis.expr.types as ir
+import numpy as np
 import pandas as pd
 
 from funnelwise.metrics.dimensions import (
@@ -29,8 +30,8 @@ from funnelwise.metrics.dimensions import (
     window,
 )
 from funnelwise.metrics.progress import opportunity_progress
-from funnelwise.metrics.result import MetricResult, sql_of
-from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, prior_note, shrink
+from funnelwise.metrics.result import MetricResult, deferred_sql
+from funnelwise.metrics.shrinkage import ALL, DEFAULT_LEVEL, prior_note, shrink_counts
 from funnelwise.schema.crm import Crm
 from funnelwise.schema.funnel import Step
 
@@ -155,41 +156,63 @@ def funnel_counts(crm: Crm, *, by: str = "rep", since: dt.date | None = None,
         **{c: stacked[c].sum().cast("int64") for c in figures})
 
 
-def _long(wide: pd.DataFrame, crm: Crm) -> pd.DataFrame:
-    """One row per (group, step) with a count, from `funnel_counts`' one row per group."""
-    frames = []
-    for i, step in enumerate(crm.funnel.steps):
-        part = pd.DataFrame({"key": wide["key"], "parent": wide["parent"], "step": step.name,
-                             "count": wide[column(i, "count")].fillna(0)})
-        for figure in COHORT:
-            name = column(i, figure)
-            part[figure] = wide.get(name, pd.NA)
-        frames.append(part[part["count"] > 0])
-    return pd.concat(frames, ignore_index=True)
+def _int_array(values: np.ndarray, missing: np.ndarray) -> pd.arrays.IntegerArray:
+    """Whole numbers as a nullable Int64 array, NA where `missing`."""
+    return pd.arrays.IntegerArray(np.where(missing, 0, values).astype("int64"), missing)
 
 
-def _rates(frame: pd.DataFrame, crm: Crm) -> pd.DataFrame:
-    """One row per (key, step) with the rate into the next step."""
+def _rates(wide: pd.DataFrame, crm: Crm) -> pd.DataFrame:
+    """One row per (group, step), groups in key order and steps in funnel order.
+
+    A group has a row for every step if it counted anything at one of them. Besides the
+    columns shown, `_k` and `_n` are what the rate into the next step divides (NaN where
+    there is none): the deals that advanced of those with an answer between two opportunity
+    steps (a cohort), else the next step's count of this step's.
+    """
     steps = crm.funnel.steps
-    order = {s.name: i for i, s in enumerate(steps)}
-    keys = frame[["key", "parent"]].drop_duplicates()
-    grid = keys.merge(pd.DataFrame({"step": [s.name for s in steps]}), how="cross")
-    out = grid.merge(frame, on=["key", "parent", "step"], how="left")
-    out["count"] = out["count"].fillna(0).astype("int64")
-    for col in ("advanced", "dropped", "open"):
-        out[col] = pd.to_numeric(out[col]).astype("Int64")
-    out["_i"] = out["step"].map(order)
-    out = out.sort_values(["key", "_i"]).reset_index(drop=True)
-    out["kind"] = out["_i"].map(lambda i: steps[i].kind)
-    out["next_step"] = out["_i"].map(lambda i: steps[i + 1].name if i + 1 < len(steps) else None)
-    nxt_count = out.groupby("key")["count"].shift(-1)
-    cohort = out["_i"].map(lambda i: i + 1 < len(steps) and steps[i].is_opportunity_step
-                           and steps[i + 1].is_opportunity_step).astype(bool)
-    out["method"] = [("cohort" if c else "ratio") if n is not None else None
-                     for c, n in zip(cohort, out["next_step"], strict=True)]
-    ratio_k = nxt_count.where(~cohort)
-    out["_k"] = out["advanced"].where(cohort, ratio_k)
-    out["_n"] = (out["advanced"] + out["dropped"]).where(cohort, out["count"])
+    width = len(steps)
+    counts = np.zeros((len(wide), width))
+    for i in range(width):
+        counts[:, i] = pd.to_numeric(wide[column(i, "count")]).fillna(0).to_numpy(dtype=float)
+    rows = np.flatnonzero((counts > 0).any(axis=1))
+    keys = wide["key"].iloc[rows].set_axis(rows).sort_values(kind="stable")
+    take = np.repeat(keys.index.to_numpy(dtype="int64"), width)
+    at = np.tile(np.arange(width), len(keys))
+    count = counts[take, at]
+    unanswered = count <= 0
+    figures: dict[str, np.ndarray] = {}
+    for figure in COHORT:
+        values = np.full(len(take), np.nan)
+        for i in range(width):
+            name = column(i, figure)
+            if name in wide.columns:
+                here = at == i
+                given = pd.to_numeric(wide[name]).to_numpy(dtype=float, na_value=np.nan)
+                values[here] = given[take[here]]
+        figures[figure] = np.where(unanswered, np.nan, values)
+    nxt = np.full(len(take), np.nan)
+    has_next = at + 1 < width
+    nxt[has_next] = counts[take[has_next], at[has_next] + 1]
+    nxt[wide["key"].isna().to_numpy()[take]] = np.nan
+    cohort_step = np.array([i + 1 < width and steps[i].is_opportunity_step
+                            and steps[i + 1].is_opportunity_step for i in range(width)], bool)
+    cohort = cohort_step[at]
+    next_names = np.array([steps[i + 1].name if i + 1 < width else None for i in range(width)],
+                          dtype=object)
+    methods = np.array([("cohort" if cohort_step[i] else "ratio") if i + 1 < width else None
+                        for i in range(width)], dtype=object)
+    out = pd.DataFrame({
+        "key": wide["key"].take(take).reset_index(drop=True),
+        "parent": wide["parent"].take(take).reset_index(drop=True),
+        "step": np.array([s.name for s in steps], dtype=object)[at],
+        "kind": np.array([s.kind for s in steps], dtype=object)[at],
+        "count": count.astype("int64"),
+        "next_step": next_names[at],
+        **{f: _int_array(v, np.isnan(v)) for f, v in figures.items()},
+        "method": methods[at],
+    })
+    out["_k"] = np.where(cohort, figures["advanced"], nxt)
+    out["_n"] = np.where(cohort, figures["advanced"] + figures["dropped"], count)
     return out
 
 
@@ -200,22 +223,28 @@ def funnel(crm: Crm, *, by: str = "rep", since: dt.date | None = None,
            until: dt.date | None = None, level: float = DEFAULT_LEVEL) -> MetricResult:
     """Funnel counts and step-to-step rates per group, with shrunk estimates and intervals."""
     expr = funnel_counts(crm, by=by, since=since, until=until)
-    out = _rates(_long(expr.to_pandas(), crm), crm)
-    out["rate"] = (out["_k"] / out["_n"].where(out["_n"] > 0)).astype("float64")
-    for col in ("rate_est", "rate_lo", "rate_hi"):
-        out[col] = float("nan")
+    out = _rates(expr.to_pandas(), crm)
+    k = out["_k"].to_numpy()
+    n = out["_n"].to_numpy()
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["rate"] = k / np.where(n > 0, n, np.nan)
+    est, lo, hi = (np.full(len(out), np.nan) for _ in range(3))
+    steps = crm.funnel.steps
+    at = np.arange(len(out)) % len(steps)
+    parents = out["parent"].astype(object).where(out["parent"].notna(), ALL).to_numpy()
     strengths = []
-    for step, part in out[out["next_step"].notna()].groupby("step", sort=False):
-        ok = part[(part["_n"] > 0) & (part["_k"] <= part["_n"])]
-        if ok.empty:
+    with np.errstate(invalid="ignore"):
+        answered = (n > 0) & (k <= n)
+    for i, step in enumerate(steps[:-1]):
+        ok = np.flatnonzero((at == i) & answered)
+        if not ok.size:
             continue
-        est, m = shrink(ok.assign(_k=ok["_k"].astype(float), _n=ok["_n"].astype(float)),
-                        k="_k", n="_n", prefix="rate", level=level)
-        out.loc[est.index, ["rate_est", "rate_lo", "rate_hi"]] = est[
-            ["rate_est", "rate_lo", "rate_hi"]].to_numpy()
-        strengths.append(f"{step} {m:.0f}")
+        got = shrink_counts(k[ok], n[ok], parents[ok], level=level)
+        est[ok], lo[ok], hi[ok] = got.est, got.lo, got.hi
+        strengths.append(f"{step.name} {got.strength:.0f}")
+    out["rate_est"], out["rate_lo"], out["rate_hi"] = est, lo, hi
     return MetricResult(
-        name="funnel", frame=out[COLUMNS], sql=sql_of(expr),
+        name="funnel", frame=out[COLUMNS], sql=deferred_sql(expr),
         filters=filters(by, since, until, funnel=crm.funnel.name,
                         dates="activities by occurred_at, outcomes by achieved_at, "
                               "opportunities by created_at (cohort)"),

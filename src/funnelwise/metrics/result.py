@@ -2,23 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
-import ibis
-import ibis.expr.types as ir
-import pandas as pd
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
+    import pandas as pd
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class MetricResult:
-    """A metric's rows plus everything needed to trace them back (`--explain`)."""
+    """A metric's rows plus everything needed to trace them back (`--explain`).
+
+    `sql` is given as text or as a function giving it (`deferred_sql`), called the first time
+    the SQL is read: a metric run only to show its figures compiles its query once.
+    """
 
     name: str
     frame: pd.DataFrame
-    sql: str
     filters: dict[str, Any]
-    notes: tuple[str, ...] = field(default=())
+    notes: tuple[str, ...]
+    _sql: str | Callable[[], str] = field(repr=False, compare=False)
+
+    def __init__(self, name: str, frame: pd.DataFrame, sql: str | Callable[[], str],
+                 filters: dict[str, Any], notes: tuple[str, ...] = ()) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "frame", frame)
+        object.__setattr__(self, "filters", filters)
+        object.__setattr__(self, "notes", notes)
+        object.__setattr__(self, "_sql", sql)
+
+    @property
+    def sql(self) -> str:
+        """The SQL behind the figures."""
+        sql = self._sql
+        if not isinstance(sql, str):
+            sql = sql()
+            object.__setattr__(self, "_sql", sql)
+        return sql
 
     def records(self) -> list[dict[str, Any]]:
         """Rows as plain Python values (None for missing), ready for JSON."""
@@ -28,7 +51,14 @@ class MetricResult:
 
 def sql_of(expr: ir.Expr) -> str:
     """The SQL an expression compiles to on its own backend."""
+    import ibis
+
     try:
         return str(ibis.to_sql(expr))
     except Exception:  # a backend without a SQL dialect still runs the expression
         return "(this backend does not expose SQL)"
+
+
+def deferred_sql(expr: ir.Expr) -> Callable[[], str]:
+    """`sql_of(expr)`, compiled when first called (for `MetricResult.sql`)."""
+    return partial(sql_of, expr)

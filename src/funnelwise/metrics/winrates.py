@@ -13,7 +13,7 @@ import ibis
 import ibis.expr.types as ir
 
 from funnelwise.metrics.dimensions import count_if, filters, keyed, window
-from funnelwise.metrics.result import MetricResult, sql_of
+from funnelwise.metrics.result import MetricResult, deferred_sql
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, prior_note, shrink
 from funnelwise.schema.crm import Crm
 
@@ -58,7 +58,7 @@ def winrates(
     note = prior_note(f"{m:.1f}", groups=len(frame), level=level,
                       given=prior_strength is not None)
     return MetricResult(
-        name="winrates", frame=frame[COLUMNS], sql=sql_of(expr),
+        name="winrates", frame=frame[COLUMNS], sql=deferred_sql(expr),
         filters=filters(by, since, until, deals="closed (won or lost), by close date"),
         notes=(note,),
     )

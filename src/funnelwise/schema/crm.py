@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import ibis.expr.types as ir
+from typing import TYPE_CHECKING
 
 from funnelwise.schema.funnel import Funnel
+
+if TYPE_CHECKING:
+    import ibis.expr.types as ir
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from funnelwise.cli.main import app
 from funnelwise.errors import UserError
 from funnelwise.io.engines import duckdb_crm, export_parquet, open_crm
 from funnelwise.io.workspace import Workspace
-from tests.engines.cases import CASES, assert_same
+from tests.engines.cases import CASES, ROWS, assert_same, named
 
 runner = CliRunner()
 
@@ -21,7 +21,12 @@ runner = CliRunner()
 def test_parquet_folder_on_duckdb_equals_the_workspace(org, case):
     with Workspace(org.workspace, read_only=True) as ws:
         expected = CASES[case](ws.crm())
+    assert {name: len(f) for name, f in named(expected).items()} == ROWS[case]
     assert_same(CASES[case](duckdb_crm(org.parquet)), expected)
+
+
+def test_every_case_states_its_rows():
+    assert list(ROWS) == list(CASES)
 
 
 def test_export_writes_every_table_and_the_funnel(org, tmp_path):

@@ -1,8 +1,10 @@
 """The core metric set on Spark equals DuckDB on the same simulated Parquet data.
 
-Run with `make test-spark` (installs Java and PySpark, then `pytest -m spark`). A metric that
-cannot run on Spark is listed in GAPS with the reason, and its case is expected to fail
-(strictly, so the entry goes when the gap closes).
+Every case of `cases.CASES` (win rates, funnel, cycle, coverage, the pipeline review with its
+flags, plan inputs, effectiveness and its decompositions) runs on both engines. Run with
+`make test-spark` (installs Java and PySpark, then `pytest -m spark`). A metric that cannot
+run on Spark is listed in GAPS with the reason, and its case is expected to fail (strictly,
+so the entry goes when the gap closes).
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 Each rule's Ibis expression is executed (flags are few: at most one per open deal and rule),
 then its `evidence` function turns each row into the sentence a manager reads. A flag is
 disqualifying when its rule is (see `rules.disqualifies`) and, for rules that decide deal by
-deal, when the row says so.
+deal, when the row says so. Flags come rule by rule in registration order and, within a rule,
+by deal and evidence: the same data gives the same frame on every engine.
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ def _run(rule: Rule, ctx: Context) -> tuple[pd.DataFrame, ir.Table]:
         "threshold": pd.to_numeric(frame["threshold"], errors="coerce").astype(float),
         "disqualifying": per_deal & allowed if len(frame) else pd.Series(dtype=bool),
     })
-    return out[FLAG_COLUMNS], expr
+    out = out.sort_values(["opportunity_id", "evidence"])
+    return out[FLAG_COLUMNS].reset_index(drop=True), expr
 
 
 def run_rules(ctx: Context) -> Flags:

@@ -1,9 +1,10 @@
 """Where funnelwise's time goes, per metric of the report (run once, as a child process).
 
-For each metric: Ibis compiling its expression to SQL, DuckDB running that expression and
-converting the rows to pandas, and the whole metric call (which compiles twice, runs, and
-post-processes: rates, shrinkage, intervals). Each metric is called once first, so the
-figures are warm (Ibis's first-call costs are in the report's `setup` and first metric).
+For each metric: Ibis compiling its expression to SQL (`compile`), the expression run to a
+pandas frame (`execute`: Ibis compiles it again, DuckDB runs the SQL, the rows become pandas),
+and the whole metric call (`metric`: that run, then the rates, shrunk estimates and
+intervals; the SQL `--explain` shows is only compiled when asked for). Each metric is called
+once first, so the figures are warm (first-call costs are in the report's first metric).
 
 Run: python bench/anatomy.py DATA_DIR  (prints JSON)
 """

@@ -8,7 +8,8 @@
    timed runs, interleaved. Wall time is the child's from start to exit (interpreter start and
    imports included); peak memory is the child's maximum resident set size.
 3. Import throughput: `funnelwise import` of the same org written as CSV, rows per second.
-4. Where funnelwise's time goes per metric at the largest scale (bench/anatomy.py).
+4. Where funnelwise's time goes per metric at the largest scale (bench/anatomy.py), and its
+   start-up package by package (bench/startup.py).
 5. The plan Monte Carlo (bench/bench_plan.py).
 
 Run: .venv/bin/python bench/run.py [--scales 0.01,0.1,1] [--runs 3] [--out BENCHMARKS.md]
@@ -37,7 +38,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DATA = HERE / "data"
 PYTHON = sys.executable
-FULL = {"reps": 200, "weeks": 104, "seed": 7, "scale_activities": 8.2}
+FULL = {"reps": 200, "weeks": 104, "seed": 7, "scale_activities": 5.9, "conversion": 1.65}
 WAYS = ("funnelwise", "sql", "pandas")
 TARGET_SQL, TARGET_PANDAS, TARGET_MEMORY_GB = 1.3, 5.0, 2.0
 
@@ -199,6 +200,22 @@ def anatomy(fraction: float) -> dict[str, dict[str, float]]:
     return json.loads(text.strip().splitlines()[-1])
 
 
+def startup_parts(runs: int) -> dict[str, float]:
+    """bench/startup.py's seconds per step, the bare interpreter's start and exit, and the
+    exit of a process holding those modules (its wall time less the steps and the bare
+    interpreter's); medians of runs."""
+    samples, bare, exits = [], [], []
+    for _ in range(runs):
+        wall, _, text = child([PYTHON, str(HERE / "startup.py")])
+        samples.append(json.loads(text.strip().splitlines()[-1]))
+        bare.append(child([PYTHON, "-c", "pass"])[0])
+        exits.append(wall - sum(samples[-1].values()) - bare[-1])
+    out = {k: statistics.median(s[k] for s in samples) for k in samples[0]}
+    out["interpreter"] = statistics.median(bare)
+    out["exit"] = max(statistics.median(exits), 0.0)
+    return out
+
+
 def plan_figure() -> str:
     _, _, text = child([PYTHON, str(HERE / "bench_plan.py")])
     return text.strip().splitlines()[-1]
@@ -267,6 +284,7 @@ def main() -> None:
     for fraction in (float(x) for x in args.scales.split(",")):
         scales[fraction] = bench_scale(fraction, args.runs)
     parts = anatomy(max(scales))
+    startup = startup_parts(args.runs)
     imports = {}
     for fraction in (float(x) for x in args.import_scales.split(",") if x):
         imports[fraction] = import_rate(fraction, args.import_runs)
@@ -274,7 +292,7 @@ def main() -> None:
     plan = "" if args.no_plan else plan_figure()
     results = Results(
         started=started, machine=machine(), load=(load_before, load()), runs=args.runs,
-        full=dict(FULL), scales=scales, anatomy=parts, imports=imports,
+        full=dict(FULL), scales=scales, anatomy=parts, startup=startup, imports=imports,
         import_runs=args.import_runs,
         plan=plan, report=tuple(m.name for m in REPORT),
         targets=(TARGET_SQL, TARGET_PANDAS, TARGET_MEMORY_GB),

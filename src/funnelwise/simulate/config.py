@@ -59,6 +59,9 @@ class SimConfig:
 
     Data covers the days [start, start + 7 * weeks); `scale_activities` multiplies every rep's
     weekly outreach volume and therefore, on average, everything downstream of it.
+    `conversion` multiplies every rep's rates of the three steps before an opportunity
+    (channel yields, conversation -> meeting, meeting -> qualified; see `params`): more
+    opportunities per activity, as in an org with warmer leads (the benchmark's org).
     """
 
     reps: int = 20
@@ -66,6 +69,7 @@ class SimConfig:
     seed: int = 7
     scale_activities: float = 1.0
     start: dt.date = dt.date(2025, 6, 30)
+    conversion: float = 1.0
 
     def __post_init__(self) -> None:
         if self.reps < 1:
@@ -74,6 +78,8 @@ class SimConfig:
             raise UserError(f"weeks must be at least 1, got {self.weeks}")
         if not self.scale_activities > 0:
             raise UserError(f"scale_activities must be positive, got {self.scale_activities}")
+        if not self.conversion > 0:
+            raise UserError(f"conversion must be positive, got {self.conversion}")
         if self.start.weekday() != 0:
             raise UserError(f"start must be a Monday, got {self.start} ({self.start:%A})")
 

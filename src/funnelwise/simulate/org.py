@@ -22,7 +22,7 @@ from funnelwise.simulate.config import (
 from funnelwise.simulate.deals import Rows, concat_rows, deal_activities, deal_outcomes
 from funnelwise.simulate.opps import INFLATED, STALE, Opps
 from funnelwise.simulate.outreach import Leads, Outreach, make_leads, make_outreach, new_leads
-from funnelwise.simulate.params import RepParams, draw_params
+from funnelwise.simulate.params import RepParams, draw_params, with_conversion
 from funnelwise.simulate.people import (
     Accounts,
     Roster,
@@ -76,7 +76,8 @@ def simulate_org(config: SimConfig) -> SimulatedOrg:
     """A synthetic B2B sales org in the canonical layout, with its true parameters."""
     rng = streams(config.seed)
     roster = make_roster(rng["people"], config.reps)
-    params = draw_params(rng["params"], config.reps, config.scale_activities)
+    params = with_conversion(draw_params(rng["params"], config.reps, config.scale_activities),
+                             config.conversion)
     plan = make_plan(rng["plan"], config.reps, config.weeks)
     leads, opps, activities, accounts = _sales(rng, config, roster, params, plan)
     outcomes = deal_outcomes(rng["outcomes"], opps, config.end_s)

@@ -9,12 +9,14 @@ c1 = sum_t mix_t * yield_t. The later steps have one rate each: conversation -> 
 Deal amounts are lognormal with mean S: amount = S * exp(sigma * Z - sigma^2 / 2), sigma 0.5.
 Cycles (qualified to close) are lognormal with median M: cycle = M * exp(0.5 * Z), kept
 within [M / 3, 3 M].
+A `conversion` other than 1 (`SimConfig`) multiplies the channel yields, c2 and c3 after they
+are drawn, each then capped at 0.9.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -29,6 +31,7 @@ DEAL_SIGMA = 0.5
 CYCLE_SIGMA = 0.5
 CYCLE_CLIP = 3.0
 DEAL_CAP = 3.5  # ordinary deals stay below 3.5 x the rep's mean; planted inflated ones exceed 4x
+RATE_CAP = 0.9
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,18 @@ def draw_params(rng: np.random.Generator, reps: int, scale: float) -> RepParams:
                           20_000, 120_000),
         cycle_median=rng.uniform(45.0, 120.0, reps),
     )
+
+
+def with_conversion(params: RepParams, factor: float) -> RepParams:
+    """`params` with the rates before an opportunity (yields, c2, c3) multiplied by `factor`.
+
+    Each rate is capped at RATE_CAP; a factor of 1 leaves the parameters as they are.
+    """
+    if factor == 1:
+        return params
+    return replace(params, type_yield=np.minimum(params.type_yield * factor, RATE_CAP),
+                   c2=np.minimum(params.c2 * factor, RATE_CAP),
+                   c3=np.minimum(params.c3 * factor, RATE_CAP))
 
 
 def _phi(x: float) -> float:

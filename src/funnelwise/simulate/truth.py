@@ -100,6 +100,7 @@ def make_truth(config: SimConfig, params: RepParams, plan: Plan, roster: Roster,
     return {
         "seed": config.seed, "start": config.start.isoformat(), "end": config.end.isoformat(),
         "weeks": config.weeks, "scale_activities": config.scale_activities,
+        "conversion": config.conversion,
         "funnel_steps": list(FUNNEL_STEPS), "reps": reps, "planted": planted,
         "team": _team(params, plan),
     }

@@ -4,7 +4,9 @@ A simulated org of 30 reps x 52 weeks is imported; each rep is planned for 2026-
 own estimated rates, deal size and cycle. The true requirement uses the same quota with the
 rep's true rates and mean deal size. For the reps with a planted drop, the true rate of the
 dropped step over the history is the mix of the rates before and after the drop, weighted by
-the weeks on each side: that is the rate a look-back over the whole history measures.
+the weeks on each side: that is the rate a look-back over the whole history measures
+(`simulate.truth.history_rates`). `bench/plan_truth.py` gives the same figures over more seeds
+(the table in docs/plan.md).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from funnelwise.plan.estimate import Options
 from funnelwise.plan.groups import load_groups
 
 simulate = pytest.importorskip("funnelwise.simulate")
+truth_of = pytest.importorskip("funnelwise.simulate.truth")
 
 
 @pytest.fixture(scope="module")
@@ -33,19 +36,19 @@ def planned(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[RepPlan], di
     return plan_reps(list(groups.funnels), list(groups.targets)), org.truth
 
 
-def true_rates(truth: dict, rep: str, steps: tuple[str, ...]) -> np.ndarray:
-    t = truth["reps"][rep]
-    rates = dict(t["step_rates"])
-    if drop := t["drop"]:
-        before = drop["week"] / truth["weeks"]
-        rates[drop["step"]] = before * drop["rate_before"] + (1 - before) * drop["rate_after"]
-    return np.array([rates[s] for s in steps])
-
-
 def true_requirements(plan: RepPlan, truth: dict) -> np.ndarray:
+    """Every step's requirement from the rep's true rates and mean deal size, wins last."""
     f = plan.funnel
     size = truth["reps"][f.key]["deal_size_mean"]
-    return required(plan.target.quota, size, true_rates(truth, f.key, f.steps[:-1]))
+    return required(plan.target.quota, size,
+                    truth_of.history_rates(truth, f.key, f.steps[:-1]))
+
+
+def contained(plans: list[RepPlan], truth: dict) -> np.ndarray:
+    """(reps, steps): True where the step's interval holds the true requirement."""
+    return np.array([[s.total_lo <= want <= s.total_hi
+                      for s, want in zip(p.steps, true_requirements(p, truth), strict=True)]
+                     for p in plans])
 
 
 def test_every_rep_with_a_quota_is_planned_from_own_history(planned):
@@ -54,13 +57,14 @@ def test_every_rep_with_a_quota_is_planned_from_own_history(planned):
     assert all(p.funnel.source == "own" for p in plans)
 
 
-def test_activity_requirements_contain_the_true_ones_for_90_percent_of_reps(planned):
+def test_every_steps_requirement_contains_the_true_one_for_90_percent_of_reps(planned):
     plans, truth = planned
-    inside = []
-    for p in plans:
-        top = p.steps[0]
-        inside.append(top.total_lo <= true_requirements(p, truth)[0] <= top.total_hi)
-    assert np.mean(inside) >= 0.9, np.mean(inside)
+    share = contained(plans, truth).mean(axis=0)
+    steps = plans[0].funnel.steps
+    assert steps == ("outreach", "conversation", "meeting", "qualified", "won")
+    # one miss in 30, at the qualified step
+    assert share.tolist() == pytest.approx([1, 1, 1, 29 / 30, 1])
+    assert share.min() >= 0.9
 
 
 def test_estimated_requirements_are_centred_on_the_true_ones(planned):

@@ -136,3 +136,17 @@ def make_quotas(rng: np.random.Generator, config: SimConfig, params: RepParams,
         "period_end": dates(np.tile(last, params.count)),
         "amount": pa.array(amount.astype(np.float64)),
     })
+
+
+def history_rates(truth: dict[str, Any], rep: str, steps: tuple[str, ...]) -> np.ndarray:
+    """A rep's true rates out of `steps`, as a look-back over the whole history measures them.
+
+    For a rep with a planted drop, the dropped step's rate is the mix of the rates before and
+    after the drop, weighted by the weeks on each side.
+    """
+    t = truth["reps"][rep]
+    rates = dict(t["step_rates"])
+    if drop := t["drop"]:
+        before = drop["week"] / truth["weeks"]
+        rates[drop["step"]] = before * drop["rate_before"] + (1 - before) * drop["rate_after"]
+    return np.array([rates[s] for s in steps])

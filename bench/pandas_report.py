@@ -101,8 +101,63 @@ def cycle(data: Path) -> pd.DataFrame:
     return with_parent(frame.rename_axis("key").reset_index(), data)
 
 
+POSITIVE = ["connected", "replied", "held"]
+WINDOW_S = 30 * 86400
+
+
+def _seconds(stamps: pd.Series) -> pd.Series:
+    """Whole seconds since 1970."""
+    return (stamps - pd.Timestamp(0)) // pd.Timedelta(seconds=1)
+
+
+def _latest(outs: pd.DataFrame, acts: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Per outcome, the rep's latest activity on the same `key` at most 30 days before it
+    (`merge_asof` by the second; `acts` is sorted by second then activity id, so the same
+    second goes to the larger id)."""
+    o = outs[outs[key].notna()]
+    a = acts[acts[key].notna()]
+    m = pd.merge_asof(o[["outcome_id", "t", "rep", key]],
+                      a[["t", "activity_id", "rep_id", key]].assign(at=a["t"]).rename(
+                          columns={"rep_id": "rep"}),
+                      on="t", by=["rep", key], tolerance=WINDOW_S, direction="backward",
+                      allow_exact_matches=True)
+    return m.loc[m["activity_id"].notna(), ["outcome_id", "activity_id", "at"]]
+
+
+def effectiveness(data: Path) -> pd.DataFrame:
+    a = pd.read_parquet(data / "activities.parquet",
+                        columns=["activity_id", "rep_id", "type", "output", "occurred_at",
+                                 "lead_id", "opportunity_id"])
+    x = pd.read_parquet(data / "outcomes.parquet",
+                        columns=["outcome_id", "rep_id", "achieved_at", "lead_id",
+                                 "opportunity_id"])
+    owners = pd.read_parquet(data / "opportunities.parquet",
+                             columns=["opportunity_id", "owner_rep_id"])
+    x["rep"] = x["rep_id"].fillna(x["opportunity_id"].map(
+        owners.set_index("opportunity_id")["owner_rep_id"]))
+    x["t"] = _seconds(x["achieved_at"])
+    x = x.sort_values("t")
+    a["t"] = _seconds(a["occurred_at"])
+    a = a.sort_values(["t", "activity_id"])
+    both = pd.concat([_latest(x, a, "lead_id"), _latest(x, a, "opportunity_id")])
+    best = both.sort_values(["outcome_id", "at", "activity_id"]).drop_duplicates(
+        "outcome_id", keep="last")
+    per = best["activity_id"].value_counts().rename("n")
+    acts = a.set_index("activity_id")
+    got = acts.loc[per.index, ["rep_id", "type", "output"]].assign(n=per)
+    got["positive"] = got["output"].isin(POSITIVE)
+    got = got.groupby(["rep_id", "type"]).agg(outcomes=("n", "sum"), productive=("n", "size"),
+                                              productive_outputs=("positive", "sum"))
+    vol = a.assign(positive=a["output"].isin(POSITIVE)).groupby(["rep_id", "type"]).agg(
+        volume=("activity_id", "size"), outputs=("positive", "sum"))
+    out = vol.join(got, how="left").fillna(0).astype("int64").reset_index()
+    out = out.rename(columns={"rep_id": "key"})
+    out.insert(1, "parent", out["key"].map(teams(data)).fillna("(all)"))
+    return out.sort_values(["type", "key"]).reset_index(drop=True)
+
+
 METRICS: dict[str, Callable[[Path], pd.DataFrame]] = {
-    "winrates": winrates, "funnel": funnel, "cycle": cycle,
+    "winrates": winrates, "funnel": funnel, "cycle": cycle, "effectiveness": effectiveness,
 }
 
 

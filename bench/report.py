@@ -32,6 +32,7 @@ import scipy.special  # noqa: F401
 
 from funnelwise.io.engines import duckdb_crm, load_duckdb_backend
 from funnelwise.metrics.cycle import cycle, cycle_stats
+from funnelwise.metrics.effectiveness import attribution_config, effectiveness, type_counts
 from funnelwise.metrics.funnel import funnel, funnel_counts
 from funnelwise.metrics.result import MetricResult
 from funnelwise.metrics.winrates import winrate_counts, winrates
@@ -63,6 +64,9 @@ REPORT: tuple[Metric, ...] = (
     Metric("cycle", lambda crm: cycle(crm, by="rep"),
            lambda crm: cycle_stats(crm, by="rep"), ("key",),
            ("parent", "won", "mean_days", "p25_days", "median_days", "p75_days", "p90_days")),
+    Metric("effectiveness", lambda crm: effectiveness(crm, by="rep"),
+           lambda crm: type_counts(crm, attribution_config(crm.funnel), by="rep"),
+           ("key", "type"), ("parent", "volume", "outputs", "outcomes", "productive")),
 )
 
 

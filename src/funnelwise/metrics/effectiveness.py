@@ -2,7 +2,8 @@
 
 Attribution (last touch): each customer outcome is credited to the closest preceding activity
 of the same rep on the same lead or the same opportunity, at most `window_days` before it
-(`[effectiveness] attribution_days`, default 30). An outcome with no such activity is not
+(`[effectiveness] attribution_days`, default 30); closest is the latest by the second, and
+within one second the larger activity id. An outcome with no such activity is not
 credited to any type (the notes count them). An outcome without a rep belongs to the owner of
 its opportunity.
 
@@ -42,6 +43,8 @@ from funnelwise.schema.funnel import Funnel
 DIMENSIONS = ("all", *REP_DIMENSIONS)
 DEFAULT_WINDOW_DAYS = 30.0
 SECONDS_PER_DAY = 86400
+SECONDS_OFFSET = 10**11
+EPOCH_DIGITS = 12
 COUNTS = ("volume", "outputs", "outcomes", "productive", "productive_outputs")
 COLUMNS = ["key", "parent", "type", "volume", "outputs", "output_rate", "outcomes", "productive",
            "outcomes_per_activity", "yield", "yield_est", "yield_lo", "yield_hi", "output_yield",
@@ -80,11 +83,18 @@ def attribution_config(funnel: Funnel) -> Attribution:
                        outputs=tuple(table.get("outputs", ())))
 
 
-def _outcomes(crm: Crm, kinds: tuple[str, ...]) -> ir.Table:
-    """Outcomes with `rep` (their own, else their opportunity owner's)."""
+def _outcomes(crm: Crm, kinds: tuple[str, ...], having: str | None = None) -> ir.Table:
+    """Outcomes with `rep` (their own, else their opportunity owner's); only those with a
+    `having` column (lead_id, opportunity_id) when given.
+
+    Each branch of the attribution asks for its own filtered table, so the query holds no
+    shared intermediate for DuckDB to materialise (which cost about a third more memory).
+    """
     o = crm.outcomes
     if kinds:
         o = o.filter(o.kind.isin(list(kinds)))
+    if having:
+        o = o.filter(o[having].notnull())
     owners = crm.opportunities.select(_oid=crm.opportunities.opportunity_id,
                                       _owner=crm.opportunities.owner_rep_id)
     j = o.left_join(owners, o.opportunity_id == owners._oid)
@@ -93,26 +103,45 @@ def _outcomes(crm: Crm, kinds: tuple[str, ...]) -> ir.Table:
 
 
 def _candidates(o: ir.Table, a: ir.Table, key: str, window_s: float) -> ir.Table:
-    """(outcome, activity) pairs of the same rep and `key`, the activity within the window."""
-    oo = o.filter(o[key].notnull()).select("outcome_id", "achieved_at", "rep", _k=o[key])
+    """(outcome, activity) pairs of the same rep and `key`, the activity within the window
+    (`o`: the outcomes that have a `key`).
+
+    On `opportunity_id`, an activity on the outcome's own lead is left out: the `lead_id`
+    pairs hold it already.
+    """
+    oo = o.select("outcome_id", "achieved_at", "rep", _k=o[key], _lead=o.lead_id)
     aa = a.filter(a[key].notnull())
-    j = oo.inner_join(aa, [
-        oo.rep == aa.rep_id, oo._k == aa[key], aa.occurred_at <= oo.achieved_at,
-        aa.occurred_at.epoch_seconds() >= oo.achieved_at.epoch_seconds() - window_s])
-    return j.select("outcome_id", "activity_id", "rep_id", "type", "output", "occurred_at")
+    on = [oo.rep == aa.rep_id, oo._k == aa[key], aa.occurred_at <= oo.achieved_at,
+          aa.occurred_at.epoch_seconds() >= oo.achieved_at.epoch_seconds() - window_s]
+    if key != "lead_id":
+        on.append(aa.lead_id.isnull() | oo._lead.isnull() | (aa.lead_id != oo._lead))
+    j = oo.inner_join(aa, on)
+    return j.select("outcome_id", "activity_id", "occurred_at")
 
 
-def attributed_outcomes(crm: Crm, attribution: Attribution) -> ir.Table:
-    """One row per credited outcome: the outcome and its closest preceding activity."""
-    o = _outcomes(crm, attribution.kinds)
-    a = crm.activities.select("activity_id", "rep_id", "type", "output", "occurred_at",
-                              "lead_id", "opportunity_id")
+def _latest_key(pairs: ir.Table) -> ir.StringValue:
+    """A string whose maximum is the latest activity: whole seconds since 1970 plus
+    SECONDS_OFFSET (so always EPOCH_DIGITS digits, from about 1200 BC to 5100 AD), then the
+    activity id (so the same second goes to the larger id)."""
+    seconds = pairs.occurred_at.epoch_seconds().cast("float64").floor().cast("int64")
+    return (seconds + SECONDS_OFFSET).cast("string") + pairs.activity_id
+
+
+def credited_activities(crm: Crm, attribution: Attribution) -> ir.Table:
+    """Per activity credited with at least one outcome: its id and how many (`n`).
+
+    Each outcome goes to its closest preceding activity: the latest by the second; within one
+    second, the larger activity id. The pairs are reduced with one maximum per outcome (no
+    window over them), then counted per chosen activity.
+    """
+    a = crm.activities.select("activity_id", "rep_id", "occurred_at", "lead_id",
+                              "opportunity_id")
     window_s = attribution.window_days * SECONDS_PER_DAY
-    pairs = ibis.union(*(_candidates(o, a, k, window_s) for k in ("lead_id", "opportunity_id")))
-    order = ibis.window(group_by=pairs.outcome_id,
-                        order_by=[ibis.desc(pairs.occurred_at), ibis.desc(pairs.activity_id)])
-    ranked = pairs.mutate(_r=ibis.row_number().over(order))
-    return ranked.filter(ranked._r == 0).drop("_r")
+    pairs = ibis.union(*(_candidates(_outcomes(crm, attribution.kinds, k), a, k, window_s)
+                         for k in ("lead_id", "opportunity_id")))
+    best = pairs.group_by("outcome_id").aggregate(_best=_latest_key(pairs).max())
+    chosen = best.select(_id=best._best.substr(EPOCH_DIGITS))
+    return chosen.group_by("_id").aggregate(n=chosen.count())
 
 
 def type_counts(crm: Crm, attribution: Attribution, *, by: str = "rep",
@@ -124,9 +153,9 @@ def type_counts(crm: Crm, attribution: Attribution, *, by: str = "rep",
     a = a.filter(window(a.occurred_at, since, until))
     vol = a.group_by(["rep_id", "type"]).aggregate(
         volume=a.count(), outputs=count_if(a.output.isin(positive)))
-    cred = attributed_outcomes(crm, attribution)
-    cred = cred.filter(window(cred.occurred_at, since, until))
-    per = cred.group_by(["activity_id", "rep_id", "type", "output"]).aggregate(n=cred.count())
+    cred = credited_activities(crm, attribution)
+    kinds = a.select("activity_id", "rep_id", "type", "output")
+    per = cred.inner_join(kinds, cred._id == kinds.activity_id)
     got = per.group_by(_rep="rep_id", _type="type").aggregate(
         outcomes=per.n.sum(), productive=per.count(),
         productive_outputs=count_if(per.output.isin(positive)))
@@ -139,10 +168,11 @@ def type_counts(crm: Crm, attribution: Attribution, *, by: str = "rep",
         **{c: g[c].sum().cast("int64") for c in COUNTS}).order_by(["type", "key"])
 
 
-def credited_share(crm: Crm, attribution: Attribution) -> tuple[int, int]:
-    """(outcomes credited to an activity, all outcomes of the kinds counted)."""
-    credited = attributed_outcomes(crm, attribution).count().execute()
-    return int(credited), int(_outcomes(crm, attribution.kinds).count().execute())
+def outcome_total(crm: Crm, attribution: Attribution, since: dt.date | None = None,
+                  until: dt.date | None = None) -> int:
+    """Outcomes of the kinds counted, achieved in the window: what could be credited."""
+    o = _outcomes(crm, attribution.kinds)
+    return int(o.filter(window(o.achieved_at, since, until)).count().execute())
 
 
 def _shrunk(frame: pd.DataFrame, k: str, n: str, prefix: str, level: float) -> list[str]:
@@ -191,12 +221,16 @@ def effectiveness(crm: Crm, *, by: str = "rep", since: dt.date | None = None,
     """Volume, outputs, outcomes and yields per group and activity type, with shrinkage."""
     attribution = attribution or attribution_config(crm.funnel)
     expr = type_counts(crm, attribution, by=by, since=since, until=until)
-    frame, strengths = yields(_only(expr.to_pandas(), types), level)
-    credited, total = credited_share(crm, attribution)
+    counts = expr.to_pandas()
+    frame, strengths = yields(_only(counts, types), level)
+    credited = int(counts["outcomes"].sum())  # each credited outcome has one activity
+    total = outcome_total(crm, attribution, since, until)
+    dated = " (credited to activities in the window, of the outcomes achieved in it)" if (
+        since or until) else ""
     notes = (
         f"outcome credited to the rep's closest preceding activity on the same lead or "
         f"opportunity within {attribution.window_days:g} days: {credited:,} of {total:,} "
-        f"outcomes credited",
+        f"outcomes credited{dated}",
         "yield = activities that produced an outcome / activities; per output = the same "
         f"over positive outputs ({', '.join(attribution.positive_outputs(crm.funnel))})",
         prior_note(", ".join(strengths), groups=frame["key"].nunique(), level=level),

@@ -13,6 +13,7 @@ from funnelwise.io import presets
 from funnelwise.io.importer import run_import
 from funnelwise.io.workspace import Workspace
 from funnelwise.web.app import create_app
+from tests.web.browser import ARGS, CHROMIUM, MISSING, WIDTHS, Watched, serving
 from tests.web.orgdata import write_org
 
 
@@ -57,6 +58,42 @@ def app(org_path: Path) -> Any:
 @pytest.fixture(scope="module")
 def client(app: Any) -> Client:
     return Client(app)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Any:
+    """Headless Debian Chromium driven by Playwright (skipped, loudly, when missing)."""
+    if not CHROMIUM.exists():
+        pytest.skip(MISSING)
+    sync_api = pytest.importorskip(
+        "playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'")
+    with sync_api.sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def base_url(browser: Any, app: Any) -> Any:
+    """The module's app served on 127.0.0.1."""
+    with serving(app) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def tabs(browser: Any) -> Any:
+    """One tab per screen width, kept for the module so Plotly is compiled once per width."""
+    made: dict[str, Any] = {}
+
+    def tab(width: str) -> Watched:
+        if width not in made:
+            context = browser.new_context(viewport=WIDTHS[width])
+            made[width] = (context, Watched(context.new_page()))
+        return made[width][1]
+
+    yield tab
+    for context, _ in made.values():
+        context.close()
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:

@@ -10,48 +10,12 @@ from funnelwise.io.workspace import Workspace
 from funnelwise.report.html import report_html
 from funnelwise.web import views
 from funnelwise.web.filters import Filters
-from tests.web.browser import CHROMIUM, MISSING, WIDTHS, Watched, serving
+from tests.web.browser import WIDTHS, Watched
 from tests.web.orgdata import CHARTS, REPS
 
 pytestmark = pytest.mark.browser
 PAGES = {"overview": "/", "plan": "/plan", "pipeline": "/pipeline", "coaching": "/coaching",
          "forecast": "/forecast", "rep": "/reps/ana"}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(MISSING)
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
-            "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-            "--disable-component-update", "--no-first-run"])
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def base_url(browser, app):
-    with serving(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def tabs(browser):
-    """One tab per screen width, kept for the module so Plotly is compiled once per width."""
-    made = {}
-
-    def tab(width):
-        if width not in made:
-            context = browser.new_context(viewport=WIDTHS[width])
-            made[width] = (context, Watched(context.new_page()))
-        return made[width][1]
-
-    yield tab
-    for context, _ in made.values():
-        context.close()
 
 
 def test_every_dashboard_page_is_loaded_here():

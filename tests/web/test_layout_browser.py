@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.web.browser import ARGS, CHROMIUM, MISSING, WIDTHS, Watched, serving
-
 pytestmark = pytest.mark.browser
 PAGES = {"overview": "/", "forecast": "/forecast", "rep": "/reps/ana"}
 
@@ -20,40 +18,6 @@ TABLES = """() => {
             header: t.querySelector('th') ? t.querySelector('th').textContent : ''};
   });
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not CHROMIUM.exists():
-        pytest.skip(MISSING)
-    sync_api = pytest.importorskip(
-        "playwright.sync_api", reason="playwright is not installed: pip install -e '.[dev]'")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture(scope="module")
-def base_url(browser, app):
-    with serving(app) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def tabs(browser):
-    """One tab per screen width, kept for the module."""
-    made = {}
-
-    def tab(width):
-        if width not in made:
-            context = browser.new_context(viewport=WIDTHS[width])
-            made[width] = (context, Watched(context.new_page()))
-        return made[width][1]
-
-    yield tab
-    for context, _ in made.values():
-        context.close()
 
 
 def tables(tab):

@@ -13,15 +13,11 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
-import math
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from funnelwise.cli.main import app as cli
 from funnelwise.errors import UserError
 from funnelwise.io import presets
 from funnelwise.io.importer import run_import
@@ -34,8 +30,8 @@ from funnelwise.web.context import make_context
 from funnelwise.web.filters import Filters
 from funnelwise.web.views import pipeline as pipeline_view
 from funnelwise.web.views import rep as rep_view
-from tests.web.conftest import Client
 from tests.web.orgdata import write_org
+from tests.web.shared import Cached, as_json, cli_json
 
 QUOTAS = {"ana": 120_000, "ben": 40_000, "cy": 90_000, "dee": 20_000, "Fay Moss": 150_000}
 BIG_DEAL = ["o900", "ben", "acc2", "outbound", "Core", "2026-03-02", "Proposal", 400000,
@@ -43,7 +39,6 @@ BIG_DEAL = ["o900", "ben", "acc2", "outbound", "Core", "2026-03-02", "Proposal",
 BIG_HISTORY = [["o900", "Qualified", "2026-03-02"], ["o900", "Proposal", "2026-03-09"]]
 AS_OF = "2026-04-10"
 ERROR_KEYS = {"ok", "status", "title", "error"}
-runner = CliRunner()
 
 
 def _append(path: Path, rows: list[list[Any]]) -> None:
@@ -68,19 +63,6 @@ def pipe_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-class Cached(Client):
-    """The in-process client, answering each URL once per module (pages take seconds)."""
-
-    def __init__(self, app: Any) -> None:
-        super().__init__(app)
-        self.seen: dict[str, Any] = {}
-
-    def get(self, url: str) -> Any:
-        if url not in self.seen:
-            self.seen[url] = super().get(url)
-        return self.seen[url]
-
-
 @pytest.fixture(scope="module")
 def papp(pipe_path: Path) -> Any:
     app = create_app(pipe_path)
@@ -97,33 +79,6 @@ def pclient(papp: Any) -> Cached:
 def ctx(papp: Any) -> Any:
     """A page context over the org with no filters (the app's open workspace)."""
     return make_context(papp.state.dashboard.workspace.crm(), Filters())
-
-
-_CLI: dict[tuple[str, ...], Any] = {}
-
-
-def cli_json(*args: str) -> Any:
-    """`funnelwise <args> --format json`, each command run once per session."""
-    if args not in _CLI:
-        result = runner.invoke(cli, [*args, "--format", "json"])
-        assert result.exit_code == 0, result.output
-        _CLI[args] = nan_to_none(json.loads(result.stdout))
-    return _CLI[args]
-
-
-def nan_to_none(value: Any) -> Any:
-    """The CLI writes NaN; the app writes null (JSON has no NaN)."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {k: nan_to_none(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [nan_to_none(v) for v in value]
-    return value
-
-
-def as_json(value: Any) -> Any:
-    return nan_to_none(json.loads(json.dumps(value, default=str)))
 
 
 def by_rep(rows: list[dict[str, Any]], key: str = "rep") -> dict[str, dict[str, Any]]:

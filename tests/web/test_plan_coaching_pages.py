@@ -11,15 +11,11 @@ inputs are also checked on the data functions directly.
 from __future__ import annotations
 
 import datetime as dt
-import json
-import math
 from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from funnelwise.cli.main import app as cli
 from funnelwise.coach.config import coach_config, targets_config
 from funnelwise.coach.scoped import coaching
 from funnelwise.errors import UserError
@@ -40,8 +36,8 @@ from funnelwise.web.context import make_context
 from funnelwise.web.filters import Filters
 from funnelwise.web.views import coaching as coaching_view
 from funnelwise.web.views import plan as plan_view
-from tests.web.conftest import Client
 from tests.web.orgdata import write_org
+from tests.web.shared import Cached, as_json, cli_json, cli_text
 
 QUOTAS = """rep_id,period_start,period_end,amount
 ana,2026-01-01,2026-03-31,150000
@@ -57,7 +53,6 @@ Q2_QUOTAS = {"ana": 180000.0, "ben": 240000 * 91 / 181, "cy": 120000.0, "dee": 1
 NORTH = {"ana", "ben", "cy"}
 ERROR_KEYS = {"ok", "status", "title", "error"}
 WEEK = "2026-03-09"
-runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
@@ -79,19 +74,6 @@ def qapp(quota_path: Path) -> Any:
     app.state.dashboard.workspace.close()
 
 
-class Cached(Client):
-    """The in-process client, answering each URL once per module (pages take seconds)."""
-
-    def __init__(self, app: Any) -> None:
-        super().__init__(app)
-        self.seen: dict[str, Any] = {}
-
-    def get(self, url: str) -> Any:
-        if url not in self.seen:
-            self.seen[url] = super().get(url)
-        return self.seen[url]
-
-
 @pytest.fixture(scope="module")
 def qclient(qapp: Any) -> Cached:
     return Cached(qapp)
@@ -101,39 +83,6 @@ def qclient(qapp: Any) -> Cached:
 def ctx(qapp: Any) -> Any:
     """A page context over the quota org with no filters (the app's open workspace)."""
     return make_context(qapp.state.dashboard.workspace.crm(), Filters())
-
-
-_CLI: dict[tuple[str, ...], Any] = {}
-
-
-def cli_json(*args: str) -> Any:
-    """`funnelwise <args> --format json`, each command run once per session."""
-    if args not in _CLI:
-        result = runner.invoke(cli, [*args, "--format", "json"])
-        assert result.exit_code == 0, result.output
-        _CLI[args] = nan_to_none(json.loads(result.stdout))
-    return _CLI[args]
-
-
-def cli_text(*args: str) -> str:
-    result = runner.invoke(cli, list(args))
-    assert result.exit_code == 0, result.output
-    return result.stdout
-
-
-def nan_to_none(value: Any) -> Any:
-    """The CLI writes NaN; the app writes null (JSON has no NaN)."""
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, dict):
-        return {k: nan_to_none(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [nan_to_none(v) for v in value]
-    return value
-
-
-def as_json(value: Any) -> Any:
-    return nan_to_none(json.loads(json.dumps(value, default=str)))
 
 
 def plan_of(page: dict[str, Any]) -> dict[str, Any]:

@@ -42,7 +42,8 @@ OutcomeOpt = Annotated[list[str] | None, typer.Option(
 DaysOpt = Annotated[float | None, typer.Option(
     "--attribution-days", min=0.01,
     help="An outcome is credited to the rep's closest activity on the same lead or "
-         "opportunity at most this many days before it (default 30, or [effectiveness]).")]
+         "opportunity at most this many days before it (default 30, or attribution_days "
+         "in the funnel file).")]
 CompareOpt = Annotated[tuple[str, str] | None, typer.Option(
     "--compare", help="PERIOD_A PERIOD_B (2026-Q1, 2026-03, 2026 or D..D): split the change "
                       "in outcomes into volume and yield effects per step.")]

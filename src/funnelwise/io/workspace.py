@@ -52,7 +52,8 @@ class Workspace:
         if read_only and not path.exists():
             raise UserError(
                 f"workspace {path} does not exist; import data first "
-                f"(funnelwise import --workspace {path} DIR) or run `funnelwise demo`"
+                f"(funnelwise import --workspace {path} DIR) or run `funnelwise demo`; another "
+                f"workspace: --workspace PATH, or set {ENV_VAR}"
             )
         import duckdb
 

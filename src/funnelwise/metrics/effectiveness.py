@@ -233,7 +233,8 @@ def effectiveness(crm: Crm, *, by: str = "rep", since: dt.date | None = None,
         f"outcomes credited{dated}",
         "yield = activities that produced an outcome / activities; per output = the same "
         f"over positive outputs ({', '.join(attribution.positive_outputs(crm.funnel))})",
-        prior_note(", ".join(strengths), groups=frame["key"].nunique(), level=level),
+        prior_note(", ".join(strengths), groups=frame["key"].nunique(), level=level,
+                   unit="activities"),
     )
     return MetricResult(
         name="effectiveness", frame=frame[COLUMNS], sql=sql_of(expr),

@@ -248,6 +248,7 @@ def funnel(crm: Crm, *, by: str = "rep", since: dt.date | None = None,
         filters=filters(by, since, until, funnel=crm.funnel.name,
                         dates="activities by occurred_at, outcomes by achieved_at, "
                               "opportunities by created_at (cohort)"),
-        notes=(prior_note(", ".join(strengths), groups=out["key"].nunique(), level=level),
+        notes=(prior_note(", ".join(strengths), groups=out["key"].nunique(), level=level,
+                           unit="activities or deals at the step"),
                OPEN_NOTE),
     )

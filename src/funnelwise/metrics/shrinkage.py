@@ -247,10 +247,12 @@ def shrink(
     return out, got.strength
 
 
-def prior_note(strengths: str, *, groups: int, level: float, given: bool = False) -> str:
-    """How the estimates were made, for the notes under a table."""
+def prior_note(strengths: str, *, groups: int, level: float, given: bool = False,
+               unit: str = "deals") -> str:
+    """How the estimates were made, for the notes under a table; `unit` is what the prior
+    strength counts (what the rates are shares of)."""
     if groups < 2:
         return f"one group: each estimate is its own rate, with a central {level:.0%} interval"
     how = "given" if given else "learnt from all groups"
-    return (f"estimates shrunk toward the parent's rate; prior strength m ({how}, in deals): "
+    return (f"estimates shrunk toward the parent's rate; prior strength m ({how}, in {unit}): "
             f"{strengths}; intervals: central {level:.0%} of the posterior")

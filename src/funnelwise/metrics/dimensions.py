@@ -49,6 +49,13 @@ def count_if(cond: ir.BooleanValue) -> ir.IntegerScalar:
     return ibis.ifelse(cond, 1, 0).sum().cast("int64")
 
 
+def overlaps_days(first: ir.DateValue, last: ir.DateValue, start: dt.date,
+                  end: dt.date) -> ir.BooleanValue:
+    """Rows spanning `first` to `last` (both included, as quota rows do) that share a day with
+    `start` to `end`."""
+    return (last >= ibis.date(start.isoformat())) & (first <= ibis.date(end.isoformat()))
+
+
 def window(col: ir.TimestampValue, since: dt.date | None, until: dt.date | None) -> ir.BooleanValue:
     """`since <= col < until + 1 day`: both dates inclusive."""
     cond = ibis.literal(True)

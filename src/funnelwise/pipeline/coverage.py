@@ -34,7 +34,7 @@ from funnelwise.pipeline import targets
 from funnelwise.pipeline.config import ReviewConfig
 from funnelwise.pipeline.review import Review, review
 from funnelwise.pipeline.snapshot import resolve
-from funnelwise.plan.period import Period, parse_period
+from funnelwise.plan.period import Period, quarter_of
 from funnelwise.schema.crm import Crm
 
 BY = ("rep", "manager", "team")
@@ -118,11 +118,6 @@ def _figures(f: pd.DataFrame) -> pd.DataFrame:
     f["disqualified_share"] = (f["disqualified_value"] / f["open_pipeline"].where(
         f["open_pipeline"] > 0)).fillna(0.0)
     return f
-
-
-def quarter_of(day: dt.date) -> Period:
-    """The calendar quarter that contains `day`."""
-    return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
 
 
 ZERO = ["won", "closed", "won_value", "closed_value", "square_value", "open_pipeline", "deals",

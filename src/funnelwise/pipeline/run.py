@@ -14,13 +14,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-import ibis
-
+from funnelwise.metrics.dimensions import overlaps_days
 from funnelwise.metrics.result import MetricResult
 from funnelwise.pipeline.config import ReviewConfig, review_config
-from funnelwise.pipeline.coverage import CoverageOptions, coverage, quarter_of
+from funnelwise.pipeline.coverage import CoverageOptions, coverage
 from funnelwise.pipeline.review import Review, check_rep, for_rep, review
-from funnelwise.plan.period import Period, parse_period
+from funnelwise.plan.period import Period, parse_period, quarter_of
 from funnelwise.schema.crm import Crm
 
 
@@ -57,14 +56,14 @@ def coverage_period(text: str | None, as_of: dt.date) -> Period:
 def has_quota(crm: Crm, period: Period) -> bool:
     """True when a quota row overlaps `period`: coverage has a target to measure against."""
     q = crm.quotas
-    overlaps = q.filter(q.period_end >= ibis.date(period.start.isoformat()),
-                        q.period_start <= ibis.date(period.end.isoformat()))
-    return int(overlaps.count().execute()) > 0
+    overlapping = q.filter(overlaps_days(q.period_start, q.period_end, period.start, period.end))
+    return int(overlapping.count().execute()) > 0
 
 
 def run_coverage(crm: Crm, *, period: str | Period | None = None, as_of: dt.date | None = None,
                  by: str = "rep", opts: CoverageOptions | None = None) -> MetricResult:
     """Coverage per group for `period` (text or parsed; default: the quarter of the review
     date), reviewed as of `as_of` (default: the latest data)."""
-    chosen = (parse_period(period) if period else None) if isinstance(period, str) else period
-    return coverage(crm, period=chosen, as_of=as_of, by=by, opts=opts)
+    if isinstance(period, str):
+        period = parse_period(period) if period else None
+    return coverage(crm, period=period, as_of=as_of, by=by, opts=opts)

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 
 from funnelwise.errors import UserError
-from funnelwise.metrics.dimensions import keyed, window
+from funnelwise.metrics.dimensions import keyed, overlaps_days, window
 from funnelwise.metrics.shrinkage import shrink
 from funnelwise.pipeline.snapshot import Snapshot
 from funnelwise.plan.period import Period
@@ -30,8 +30,7 @@ from funnelwise.schema.crm import Crm
 def quotas(crm: Crm, period: Period, by: str) -> pd.DataFrame:
     """Per group: the quota for the period (quota rows pro rata to their overlap)."""
     q = crm.quotas
-    q = q.filter(q.period_end >= ibis.date(period.start.isoformat()),
-                 q.period_start <= ibis.date(period.end.isoformat()))
+    q = q.filter(overlaps_days(q.period_start, q.period_end, period.start, period.end))
     rows = keyed(crm, q, rep_col="rep_id", by=by).select(
         "key", "parent", "period_start", "period_end", "amount").to_pandas()
     if rows.empty:

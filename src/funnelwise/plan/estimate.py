@@ -21,13 +21,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-import ibis
 import numpy as np
 import pandas as pd
 
 from funnelwise.errors import UserError
 from funnelwise.metrics.cycle import cycle_stats
-from funnelwise.metrics.dimensions import ALL, keyed, window
+from funnelwise.metrics.dimensions import ALL, keyed, overlaps_days, window
 from funnelwise.metrics.funnel import funnel as funnel_metric
 from funnelwise.metrics.result import sql_of
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, Posterior, parent_rates, posterior
@@ -154,8 +153,7 @@ def _overlap_share(period: Period, frame: pd.DataFrame) -> np.ndarray:
 def period_quotas(crm: Crm, period: Period, by: str) -> tuple[pd.DataFrame, str]:
     """Per key: the quota for the period, each quota row counted pro rata to its overlap."""
     q = crm.quotas
-    start, end = ibis.date(period.start.isoformat()), ibis.date(period.end.isoformat())
-    q = q.filter(q.period_end >= start, q.period_start <= end)
+    q = q.filter(overlaps_days(q.period_start, q.period_end, period.start, period.end))
     expr = keyed(crm, q, rep_col="rep_id", by=by).select(
         "key", "parent", "period_start", "period_end", "amount")
     frame = expr.to_pandas()

@@ -64,6 +64,11 @@ def parse_period(text: str) -> Period:
                     "(expected e.g. 2026-Q3, 2026-07 or 2026)")
 
 
+def quarter_of(day: dt.date) -> Period:
+    """The calendar quarter that contains `day`."""
+    return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
+
+
 def monday(day: dt.date) -> dt.date:
     """The Monday of the week that contains `day`: how plans name weeks."""
     return day - dt.timedelta(days=day.weekday())

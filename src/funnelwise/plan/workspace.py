@@ -19,11 +19,12 @@ from dataclasses import dataclass
 import ibis
 import pandas as pd
 
+from funnelwise.metrics.dimensions import overlaps_days
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
 from funnelwise.plan.groups import Groups
 from funnelwise.plan.model import RepFunnel, Target
 from funnelwise.plan.montecarlo import DEFAULT_SEED
-from funnelwise.plan.period import Period, parse_period
+from funnelwise.plan.period import Period, quarter_of
 from funnelwise.plan.reverse import DEFAULT_DRAWS, RepPlan, plan_reps
 from funnelwise.plan.rollup import Rollup, rollup
 from funnelwise.plan.whatif import WhatIf, apply_what_if
@@ -68,11 +69,6 @@ def make_plans(funnels: list[RepFunnel], targets: list[Target], *, groups: Group
                    what_if=what_if)
 
 
-def quarter_of(day: dt.date) -> Period:
-    """The calendar quarter that contains `day`."""
-    return parse_period(f"{day.year}-Q{(day.month - 1) // 3 + 1}")
-
-
 def _day(value: object) -> dt.date | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
 
@@ -86,9 +82,9 @@ def default_period(crm: Crm, day: dt.date) -> Period | None:
     here = quarter_of(day)
     q = crm.quotas
     start, end = ibis.date(here.start.isoformat()), ibis.date(here.end.isoformat())
-    overlaps = (q.period_end >= start) & (q.period_start <= end)
+    overlapping = overlaps_days(q.period_start, q.period_end, here.start, here.end)
     stats = q.aggregate(
-        here=overlaps.cast("int64").sum(),
+        here=overlapping.cast("int64").sum(),
         later=q.period_start.min(where=q.period_end > end),
         earlier=q.period_end.max(where=q.period_start < start),
     ).to_pandas().iloc[0]

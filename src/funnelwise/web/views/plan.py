@@ -24,9 +24,9 @@ from funnelwise.errors import UserError
 from funnelwise.plan.estimate import Options
 from funnelwise.plan.explicit import parse_pairs
 from funnelwise.plan.groups import load_groups
-from funnelwise.plan.period import Period, parse_period
+from funnelwise.plan.period import Period, parse_period, quarter_of
 from funnelwise.plan.whatif import DEAL_SIZE, WIN_RATE, WhatIf
-from funnelwise.plan.workspace import PlanSet, default_period, make_plans, quarter_of
+from funnelwise.plan.workspace import NO_CHANGE, PlanSet, default_period, make_plans
 from funnelwise.report import plan as records
 from funnelwise.report import plan_charts
 from funnelwise.web.context import Context
@@ -73,22 +73,27 @@ def _period(p: Period) -> Row:
             "weeks": p.weeks}
 
 
-def _plans(ctx: Context, period: Period, scenario: WhatIf) -> tuple[PlanSet | None, str | None]:
-    """The plans of the scope's reps, or why there are none (no quota, no won deals)."""
-    opts = Options(since=ctx.filters.since, until=ctx.filters.until)
-    try:
-        groups = load_groups(ctx.crm, period, opts)
-    except UserError as exc:
-        return None, str(exc)
-    return make_plans(list(groups.funnels), list(groups.targets), groups=groups,
-                      what_if=scenario, by=opts.by, level=opts.level), None
+def scope_plans(ctx: Context, period: Period, scenario: WhatIf = NO_CHANGE) -> PlanSet | str:
+    """The plans of the scope's reps for `period` (and the what-if's), computed once per
+    context, so the plan page and every rep page of a request or report share them; or why
+    there are none (no quota, no won deals)."""
+    def compute() -> PlanSet | str:
+        opts = Options(since=ctx.filters.since, until=ctx.filters.until)
+        try:
+            groups = load_groups(ctx.crm, period, opts)
+        except UserError as exc:
+            return str(exc)
+        return make_plans(list(groups.funnels), list(groups.targets), groups=groups,
+                          what_if=scenario, by=opts.by, level=opts.level)
+    return ctx.remember(("plans", period, scenario), compute)
 
 
 def build(ctx: Context, *, period: str | None = None, what_if: str | None = None) -> Data:
     """The plan of every rep in scope with a quota in the period, and the what-if's."""
     scenario = parse_what_if(what_if)
     chosen, why = choose_period(ctx, period)
-    plans, empty = _plans(ctx, chosen, scenario) if chosen else (None, why)
+    made = scope_plans(ctx, chosen, scenario) if chosen else why
+    plans, empty = (None, made) if isinstance(made, str) else (made, None)
     steps = [s.name for s in ctx.crm.funnel.steps]
     return {
         "title": f"Plan for {chosen.label}" if chosen else "Plan",

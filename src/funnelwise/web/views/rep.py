@@ -18,18 +18,17 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from funnelwise.errors import UserError, did_you_mean
+from funnelwise.errors import did_you_mean
 from funnelwise.metrics.dimensions import NONE
-from funnelwise.plan.estimate import Options
-from funnelwise.plan.groups import load_groups
 from funnelwise.plan.period import Period, parse_period
-from funnelwise.plan.workspace import PlanSet, default_period, make_plans
+from funnelwise.plan.workspace import default_period
 from funnelwise.report import charts, pipeline_charts
 from funnelwise.report import plan as plan_records
 from funnelwise.web import queries
 from funnelwise.web.context import Context, frame_rows
 from funnelwise.web.page import Data, NotFound, Page, Params
 from funnelwise.web.views.pipeline import review_day, reviewed
+from funnelwise.web.views.plan import scope_plans
 
 Row = dict[str, Any]
 
@@ -90,25 +89,11 @@ def choose_period(ctx: Context, day: dt.date, asked: str | None) -> Period | Non
     return default_period(ctx.crm, day)
 
 
-def _plans(ctx: Context, period: Period) -> PlanSet | str:
-    """Every rep's plan for `period` over the scope, computed once per request or report; or
-    why there is none (no won deals to learn from)."""
-    def compute() -> PlanSet | str:
-        opts = Options(since=ctx.filters.since, until=ctx.filters.until)
-        try:
-            groups = load_groups(ctx.crm, period, opts)
-        except UserError as exc:
-            return str(exc)
-        return make_plans(list(groups.funnels), list(groups.targets), groups=groups,
-                          by=opts.by, level=opts.level)
-    return ctx.remember(("rep.plans", period), compute)
-
-
 def rep_plan(ctx: Context, rep_id: str, period: Period | None) -> tuple[Row | None, str | None]:
     """The rep's row of `plan --period P --format json`, or None and why there is none."""
     if period is None:
         return None, f"No quota in {ctx.filters.scope.describe()}, so no plan"
-    plans = _plans(ctx, period)
+    plans = scope_plans(ctx, period)
     if isinstance(plans, str):
         return None, f"No plan for {period.label}: {plans}"
     mine = [p for p in plans.base if p.funnel.key == rep_id]

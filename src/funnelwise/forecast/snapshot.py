@@ -140,7 +140,7 @@ def take_many(crm: Crm, days: Sequence[dt.date], windows: Windows = Windows()
     frames = {
         "open": _open(opps),
         "spells": spell_summary(crm, origins, opps, bin_days=windows.bin_days, bins=bins)
-        .to_pandas(),
+        .order_by(["origin", "state", "bin_in", "bin_out", "to", "first"]).to_pandas(),
         "reached": reached(crm, origins, opps).order_by(["origin", "reached"]).to_pandas(),
         "results": _results(crm, opps),
         "created": _trailing(o, "created_at", "created_since", None),

@@ -23,6 +23,7 @@ from funnelwise.metrics.asof import SECONDS_PER_DAY, history_at
 from funnelwise.schema.crm import Crm
 
 CENSORED = -1
+EXACT = "decimal(38, 9)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,7 +118,13 @@ def spell_summary(crm: Crm, origins: ir.Table, opps: ir.Table, *, bin_days: floa
                  first_part=ibis.ifelse(b_out > b_in, (b_in + 1) * bin_days - a_in, a_out - a_in),
                  last_part=a_out - b_out * bin_days)
     return s.group_by(["origin", "state", "bin_in", "bin_out", "to", "first"]).aggregate(
-        n=s.count(), first_part=s.first_part.sum(), last_part=s.last_part.sum())
+        n=s.count(), first_part=_exact_sum(s.first_part), last_part=_exact_sum(s.last_part))
+
+
+def _exact_sum(days: ir.FloatingValue) -> ir.FloatingScalar:
+    """Sum of days to the nanoday, in decimals: the same total in any order, so a parallel
+    engine gives the same figure on every run (a float sum's last bit depends on the order)."""
+    return days.cast(EXACT).sum().cast("float64")
 
 
 def reached(crm: Crm, origins: ir.Table, opps: ir.Table) -> ir.Table:

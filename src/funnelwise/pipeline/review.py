@@ -36,6 +36,9 @@ from funnelwise.schema.crm import Crm
 DEAL_COLUMNS = ["opportunity_id", "rep", "team", "stage", "amount", "created_at", "age_days",
                 "stage_days", "expected_close_date", "probability", "realistic_value",
                 "qualified", "flag_count", "flags"]
+# deals by rep, largest first (the order every engine gives, nulls last)
+DEAL_ORDER = [ibis.asc("rep", nulls_first=False), ibis.desc("amount", nulls_first=False),
+              ibis.asc("opportunity_id", nulls_first=False)]
 TOTAL_COLUMNS = ["level", "key", "team", "deals", "raw_value", "qualified_value",
                  "realistic_value", "disqualified_deals", "flagged_deals"]
 
@@ -64,18 +67,18 @@ class Review:
 
 
 def _flag_lists(flags: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
+    """Each deal's flags as the records a reader sees: disqualifying first, then by rule."""
     lists: dict[str, list[dict[str, Any]]] = {}
-    ordered = flags.sort_values(["disqualifying", "rule"], ascending=[False, True])
-    for f in ordered.to_dict(orient="records"):
-        item = {"rule": f["rule"], "evidence": f["evidence"],
-                "disqualifying": bool(f["disqualifying"]),
-                "value": _num(f["value"]), "threshold": _num(f["threshold"])}
-        lists.setdefault(str(f["opportunity_id"]), []).append(item)
+    ordered = flags.sort_values(["disqualifying", "rule"], ascending=[False, True],
+                                kind="stable")
+    columns = [ordered[c].tolist() for c in ("opportunity_id", "rule", "evidence",
+                                              "disqualifying", "value", "threshold")]
+    for deal, rule, evidence, disqualifying, value, threshold in zip(*columns, strict=True):
+        lists.setdefault(deal, []).append({
+            "rule": rule, "evidence": evidence, "disqualifying": disqualifying,
+            "value": None if value != value else value,
+            "threshold": None if threshold != threshold else threshold})
     return lists
-
-
-def _num(v: Any) -> float | None:
-    return None if v is None or v != v else float(v)
 
 
 def _deals(raw: pd.DataFrame, flags: pd.DataFrame, model: WinModel | None,
@@ -86,11 +89,13 @@ def _deals(raw: pd.DataFrame, flags: pd.DataFrame, model: WinModel | None,
     d["probability"] = model.probability(d) if model else np.nan
     d["realistic_value"] = d["amount"] * d["probability"]
     lists = _flag_lists(flags)
-    d["flags"] = [lists.get(i, []) for i in d["opportunity_id"]]
-    d["flag_count"] = d["flags"].map(len)
-    bad = set(flags.loc[flags["disqualifying"], "opportunity_id"])
+    ids = d["opportunity_id"].tolist()
+    # an object array built item by item: pandas would read a list of lists as rows
+    d["flags"] = np.fromiter((lists.get(i) or [] for i in ids), dtype=object, count=len(ids))
+    d["flag_count"] = np.fromiter((len(lists.get(i, ())) for i in ids), dtype="int64",
+                                  count=len(ids))
+    bad = flags.loc[flags["disqualifying"], "opportunity_id"].unique()
     d["qualified"] = ~d["opportunity_id"].isin(bad)
-    d = d.sort_values(["rep", "amount", "opportunity_id"], ascending=[True, False, True])
     return d[DEAL_COLUMNS].reset_index(drop=True)
 
 
@@ -144,10 +149,11 @@ def review(crm: Crm, *, as_of: dt.date | None = None, config: ReviewConfig | Non
     snap = snapshot or resolve(crm, as_of)
     config = config or review_config(crm.funnel)
     expr = open_deals(crm, snap)
-    flags = run_rules(Context(crm=crm, snap=snap, deals=expr, config=config))
+    raw = expr.order_by(DEAL_ORDER).to_pandas()
+    flags = run_rules(Context(crm=crm, snap=snap, deals=ibis.memtable(raw), config=config))
     model = fit(crm, snap) if realistic else None
     reps = crm.reps.select("rep_id", "team").to_pandas()
-    deals = _deals(expr.to_pandas(), flags.frame, model,
+    deals = _deals(raw, flags.frame, model,
                    reps.set_index("rep_id")["team"].fillna(NONE))
     return Review(snapshot=snap, config=config, deals=deals, flags=flags.frame,
                   totals=totals(deals), notes=_notes(snap, config, model, flags.skipped),

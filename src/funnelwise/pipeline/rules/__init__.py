@@ -16,6 +16,7 @@ Built-in rules register themselves exactly as a third party's would:
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -104,10 +105,16 @@ def whole(v: Any) -> int:
 
 def day(v: Any) -> str:
     """A date or timestamp as YYYY-MM-DD."""
-    return str(v)[:10] if _ok(v) else "unknown"
+    if not _ok(v):
+        return "unknown"
+    return v.date().isoformat() if isinstance(v, dt.datetime) else str(v)[:10]
 
 
 def _ok(v: Any) -> bool:
+    """Not missing (None, NaN, NaT or NA); numbers and timestamps are checked first, as most
+    evidence values are one or the other."""
+    if isinstance(v, float | dt.datetime):
+        return v == v and v is not pd.NaT
     return v is not None and not bool(pd.isna(v))
 
 

@@ -32,12 +32,14 @@ def _required(ctx: Context) -> ir.Table:
     return ibis.memtable({"stage": list(stage), "kind": list(kind), "min_rank": list(rank)})
 
 
-def _achieved(ctx: Context) -> ir.Table:
+def _achieved(ctx: Context, kinds: list[str]) -> ir.Table:
+    """(opportunity, kind) of the outcomes of `kinds` achieved before the review date."""
     o = ctx.crm.outcomes
     o = o.filter(o.opportunity_id.notnull(), o.achieved_at < ctx.snap.cut)
-    if int(o.count().execute()) == 0:
+    if int(o.limit(1).count().execute()) == 0:
         raise Skip("no outcomes are linked to opportunities before the review date: "
                    "qualification criteria cannot be checked")
+    o = o.filter(o.kind.isin(kinds))
     return o.select(_oid=o.opportunity_id, _kind=o.kind).distinct()
 
 
@@ -55,7 +57,9 @@ def _history(ctx: Context, required: ir.Table, achieved: ir.Table) -> ir.Table:
 
 
 def flag(ctx: Context) -> ir.Table:
-    required, achieved = _required(ctx), _achieved(ctx)
+    required = _required(ctx)
+    achieved = _achieved(ctx, sorted({k for _, kinds in ctx.crm.funnel.qualification
+                                      for k in kinds}))
     d = ctx.deals.select("opportunity_id", "stage").inner_join(required, "stage")
     d = d.anti_join(achieved, [d.opportunity_id == achieved._oid, d.kind == achieved._kind])
     d = d.left_join(_history(ctx, required, achieved), ["stage", "kind"])

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import ibis
 import ibis.expr.types as ir
-import pandas as pd
 
-from funnelwise.pipeline.rules import Context, Row, Rule, Skip, day, register
+from funnelwise.pipeline.rules import Context, Row, Rule, Skip, day, register, whole
+from funnelwise.pipeline.snapshot import days_between
 
 
 def _history(ctx: Context) -> ir.Table:
@@ -19,7 +19,7 @@ def _history(ctx: Context) -> ir.Table:
     if c is None:
         raise Skip("no close_date_history table: pushed close dates cannot be seen")
     c = c.filter(c.changed_at < ctx.snap.cut)
-    if int(c.count().execute()) == 0:
+    if int(c.limit(1).count().execute()) == 0:
         raise Skip("close_date_history is empty before the review date: pushed close dates "
                    "cannot be seen (import close_date_history.csv to use this rule)")
     return c
@@ -36,15 +36,16 @@ def flag(ctx: Context) -> ir.Table:
         last_date=c.expected_close_date.argmax(c.changed_at))
     d = ctx.deals.select("opportunity_id").inner_join(per, "opportunity_id")
     d = d.filter(d.pushes >= ctx.config.min_pushes)
-    return d.select("opportunity_id", "first_date", "last_date", value=d.pushes,
-                    threshold=ibis.literal(float(ctx.config.min_pushes)))
+    moved = days_between(d.last_date.cast("timestamp"), d.first_date.cast("timestamp"))
+    return d.select("opportunity_id", first_date=d.first_date.cast("string"),
+                    last_date=d.last_date.cast("string"), moved=moved.round().cast("int64"),
+                    value=d.pushes, threshold=ibis.literal(float(ctx.config.min_pushes)))
 
 
 def evidence(r: Row) -> str:
-    moved = (pd.Timestamp(r["last_date"]) - pd.Timestamp(r["first_date"])).days
     times = "once" if r["value"] == 1 else f"{r['value']:.0f} times"
     return (f"expected close pushed {times}: first forecast {day(r['first_date'])}, "
-            f"now {day(r['last_date'])} ({moved:+,} days)")
+            f"now {day(r['last_date'])} ({whole(r['moved']):+,} days)")
 
 
 RULE = register(Rule(

@@ -14,15 +14,22 @@ from funnelwise.pipeline.rules import Context, Row, Rule, Skip, day, days, regis
 from funnelwise.pipeline.snapshot import days_between
 
 
+def _touches(a: ir.Table, o: ir.Table) -> ir.Table:
+    return ibis.union(a.select("opportunity_id", t=a.occurred_at),
+                      o.select("opportunity_id", t=o.achieved_at))
+
+
 def _last_touch(ctx: Context) -> ir.Table:
     a, o = ctx.crm.activities, ctx.crm.outcomes
     a = a.filter(a.opportunity_id.notnull(), a.occurred_at < ctx.snap.cut)
     o = o.filter(o.opportunity_id.notnull(), o.achieved_at < ctx.snap.cut)
-    touches = ibis.union(a.select("opportunity_id", t=a.occurred_at),
-                         o.select("opportunity_id", t=o.achieved_at))
-    if int(touches.count().execute()) == 0:
+    if int(_touches(a, o).limit(1).count().execute()) == 0:
         raise Skip("no activities or outcomes are linked to opportunities before the review "
                    "date: signs of life cannot be seen")
+    # only the open deals' touches: far fewer rows to group than every deal's
+    ids = ctx.deals.select(_id=ctx.deals.opportunity_id)
+    touches = _touches(a.semi_join(ids, a.opportunity_id == ids._id),
+                       o.semi_join(ids, o.opportunity_id == ids._id))
     return touches.group_by(_tid=touches.opportunity_id).aggregate(last_touch=touches.t.max())
 
 

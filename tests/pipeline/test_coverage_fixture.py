@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pandas as pd
 import pytest
 
-from funnelwise.errors import UserError
+from funnelwise.errors import InternalError, UserError
 from funnelwise.io.workspace import Workspace
 from funnelwise.pipeline.coverage import CoverageOptions, coverage
+from funnelwise.pipeline.review import review
 from funnelwise.plan.period import parse_period
 
 AS_OF = dt.date(2026, 7, 1)
@@ -102,3 +104,24 @@ def test_by_team_adds_the_reps_up(coverage_ws):
     assert north["team"] == "North"
     assert (north["quota"], north["open_pipeline"]) == (2000, 9000)
     assert north["win_rate"] == pytest.approx(3 / 9)
+
+
+def test_a_review_already_made_gives_the_same_coverage(coverage_ws):
+    """The dashboard hands coverage the review it shows: same figures, hi still inflated by
+    the three silent deals that review flagged."""
+    crm = coverage_ws.crm()
+    options = CoverageOptions(prior_strength=0.0, blanket=3.0)
+    alone = coverage(crm, period=Q3, as_of=AS_OF, opts=options)
+    rv = review(crm, as_of=AS_OF)
+    given = coverage(crm, period=Q3, opts=options, reviewed=rv)
+    pd.testing.assert_frame_equal(given.frame, alone.frame)
+    assert given.frame.set_index("rep").loc["hi", "disqualified_value"] == 4500
+    assert given.notes == alone.notes
+
+
+def test_a_review_of_another_day_is_refused(coverage_ws):
+    crm = coverage_ws.crm()
+    rv = review(crm, as_of=dt.date(2026, 6, 1))
+    with pytest.raises(InternalError, match="coverage as of 2026-07-01 given the review of "
+                                            "2026-06-01"):
+        coverage(crm, period=Q3, as_of=AS_OF, reviewed=rv)

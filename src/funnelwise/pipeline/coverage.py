@@ -27,6 +27,7 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from funnelwise.errors import InternalError
 from funnelwise.metrics.dimensions import check_by, filters, keyed
 from funnelwise.metrics.result import MetricResult, sql_of
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, prior_note
@@ -150,15 +151,21 @@ def _verdicts(f: pd.DataFrame, opts: CoverageOptions) -> list[str]:
 
 def coverage(crm: Crm, *, period: Period | None = None, as_of: dt.date | None = None,
              by: str = "rep", opts: CoverageOptions | None = None,
-             config: ReviewConfig | None = None) -> MetricResult:
+             config: ReviewConfig | None = None, reviewed: Review | None = None) -> MetricResult:
     """Coverage per group with a quota in `period` (default: the quarter of the review date),
-    reviewed as of `as_of` (default: the latest data)."""
+    reviewed as of `as_of` (default: the latest data).
+
+    `reviewed` is the pipeline review of that date when the caller has it already (a page
+    showing both): its flags are used instead of running the rules again.
+    """
     check_by(by, BY)
     opts = opts or CoverageOptions()
-    snap = resolve(crm, as_of)
+    snap = reviewed.snapshot if reviewed is not None else resolve(crm, as_of)
+    if as_of is not None and snap.as_of != as_of:
+        raise InternalError(f"coverage as of {as_of} given the review of {snap.as_of}")
     period = period or quarter_of(snap.as_of)
     quota = targets.quotas(crm, period, by)
-    rv = review(crm, snapshot=snap, config=config, realistic=False)
+    rv = reviewed or review(crm, snapshot=snap, config=config, realistic=False)
     counts = targets.value_counts(crm, snap, opts.lookback_days, by)
     f, m = targets.value_rates(_inputs(crm, rv, period, by, quota, counts), level=opts.level,
                                prior_strength=opts.prior_strength)

@@ -61,9 +61,11 @@ def has_quota(crm: Crm, period: Period) -> bool:
 
 
 def run_coverage(crm: Crm, *, period: str | Period | None = None, as_of: dt.date | None = None,
-                 by: str = "rep", opts: CoverageOptions | None = None) -> MetricResult:
+                 by: str = "rep", opts: CoverageOptions | None = None,
+                 reviewed: Review | None = None) -> MetricResult:
     """Coverage per group for `period` (text or parsed; default: the quarter of the review
-    date), reviewed as of `as_of` (default: the latest data)."""
+    date), reviewed as of `as_of` (default: the latest data), reusing `reviewed` (that date's
+    review with the default thresholds) when given."""
     if isinstance(period, str):
         period = parse_period(period) if period else None
-    return coverage(crm, period=period, as_of=as_of, by=by, opts=opts)
+    return coverage(crm, period=period, as_of=as_of, by=by, opts=opts, reviewed=reviewed)

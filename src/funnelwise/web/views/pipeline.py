@@ -62,7 +62,8 @@ def coverage_rows(ctx: Context, day: dt.date, period: Period) -> tuple[list[Row]
                     f"{ctx.filters.scope.describe()}: coverage needs a target; pick another "
                     "period or import quotas.csv")
     key = ("pipeline.coverage", day, period)
-    result = ctx.remember(key, lambda: run_coverage(ctx.crm, period=period, as_of=day))
+    result = ctx.remember(key, lambda: run_coverage(ctx.crm, period=period, as_of=day,
+                                                    reviewed=reviewed(ctx, day)))
     return result.records(), None
 
 

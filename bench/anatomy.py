@@ -1,10 +1,11 @@
 """Where funnelwise's time goes, per metric of the report (run once, as a child process).
 
-For each metric: Ibis compiling its expression to SQL (`compile`), the expression run to a
-pandas frame (`execute`: Ibis compiles it again, DuckDB runs the SQL, the rows become pandas),
-and the whole metric call (`metric`: that run, then the rates, shrunk estimates and
-intervals; the SQL `--explain` shows is only compiled when asked for). Each metric is called
-once first, so the figures are warm (first-call costs are in the report's first metric).
+For each metric: Ibis compiling its expressions to SQL (`compile`), the expressions run to
+pandas frames (`execute`: Ibis compiles them again, DuckDB runs the SQL, the rows become
+pandas), and the whole metric call (`metric`: those runs, then the rates, shrunk estimates
+and intervals, or the review's evidence sentences; the SQL `--explain` shows is only compiled
+when asked for). Each metric is called once first, so the figures are warm (first-call costs
+are in the report's first metric).
 
 Run: python bench/anatomy.py DATA_DIR  (prints JSON)
 """
@@ -32,13 +33,14 @@ def timed(func: Callable[[], object]) -> float:
 def main(data: Path) -> None:
     crm = duckdb_crm(data)
     out = {}
+    shared: dict[str, object] = {}
     for metric in REPORT:
-        metric.run(crm)
-        expr = metric.query(crm)
+        metric.run(crm, shared)
+        exprs = metric.queries(crm)
         out[metric.name] = {
-            "compile": timed(lambda e=expr: ibis.to_sql(e)),
-            "execute": timed(lambda e=expr: e.to_pandas()),
-            "metric": timed(lambda m=metric: m.run(crm)),
+            "compile": timed(lambda q=exprs: [ibis.to_sql(e) for e in q]),
+            "execute": timed(lambda q=exprs: [e.to_pandas() for e in q]),
+            "metric": timed(lambda m=metric: m.run(crm, shared)),
         }
     print(json.dumps(out))
 

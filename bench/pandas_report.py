@@ -156,8 +156,228 @@ def effectiveness(data: Path) -> pd.DataFrame:
     return out.sort_values(["type", "key"]).reset_index(drop=True)
 
 
+OPEN_STAGES = ["Qualified", "Proposal", "Negotiation"]
+RANK = {stage: i for i, stage in enumerate(OPEN_STAGES)}
+REQUIRED = pd.DataFrame({"stage": ["Proposal", "Negotiation", "Negotiation"],
+                         "kind": ["goals_agreed", "goals_agreed", "sponsor_engaged"],
+                         "min_rank": [1, 2, 2]})
+RULES = ["amount_above_history", "older_than_won_cycle", "missing_outcomes",
+         "close_date_passed", "close_date_pushed", "no_customer_activity", "stalled_in_stage"]
+DAY = pd.Timedelta(days=1)
+REVIEWED: dict[str, pd.DataFrame] = {}  # the review's deals, for coverage (as the SQL keeps)
+
+
+def _days(later: pd.Series | pd.Timestamp, earlier: pd.Series) -> pd.Series:
+    return (later - earlier) / DAY
+
+
+def _cut(data: Path) -> pd.Timestamp:
+    """The start of the day after the latest event."""
+    def latest(table: str, col: str) -> pd.Timestamp:
+        return pd.read_parquet(data / f"{table}.parquet", columns=[col])[col].max()
+
+    last = max(latest("opportunities", "created_at"), latest("opportunities", "closed_at"),
+               latest("stage_history", "entered_at"), latest("activities", "occurred_at"),
+               latest("outcomes", "achieved_at"))
+    return last.normalize() + DAY
+
+
+def _open_deals(o: pd.DataFrame, h: pd.DataFrame, c: pd.DataFrame,
+                cut: pd.Timestamp) -> pd.DataFrame:
+    created = (o["created_at"] < cut) | (o["created_at"].isna() & (o["status"] == "open"))
+    closed = o["status"].isin(["won", "lost"]) & (o["closed_at"].isna() | (o["closed_at"] < cut))
+    d = o[created & ~closed]
+    h = h[(h["entered_at"] < cut) & h["stage"].isin(OPEN_STAGES)
+          & h["opportunity_id"].isin(d["opportunity_id"])]
+    last = h.sort_values("entered_at").groupby("opportunity_id").agg(
+        hstage=("stage", "last"), hentered=("entered_at", "last"))
+    c = c[c["changed_at"] < cut].sort_values("changed_at").groupby("opportunity_id").agg(
+        ecd=("expected_close_date", "last"))
+    d = d.join(last, on="opportunity_id").join(c, on="opportunity_id")
+    current = d["stage"].where(d["stage"].isin(OPEN_STAGES) & (d["status"] == "open"))
+    stage = current.fillna(d["hstage"]).fillna(OPEN_STAGES[0])
+    entered = d["hentered"].where(stage == d["hstage"], d["created_at"])
+    return pd.DataFrame({
+        "opportunity_id": d["opportunity_id"], "rep": d["owner_rep_id"],
+        "amount": d["amount"].fillna(0.0), "created_at": d["created_at"], "stage": stage,
+        "expected_close_date": d["ecd"].fillna(d["expected_close_date"]),
+        "age_days": _days(cut, d["created_at"]), "stage_days": _days(cut, entered)})
+
+
+def _past(o: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+    p = o[o["status"].isin(["won", "lost"]) & (o["closed_at"] < cut) & o["created_at"].notna()]
+    return pd.DataFrame({"opportunity_id": p["opportunity_id"], "rep": p["owner_rep_id"],
+                         "won": p["status"] == "won", "amount": p["amount"].fillna(0.0),
+                         "created_at": p["created_at"], "closed_at": p["closed_at"],
+                         "cycle_days": _days(p["closed_at"], p["created_at"])})
+
+
+def _amount(d: pd.DataFrame, past: pd.DataFrame) -> pd.DataFrame:
+    won = past[past["won"]]
+    reps = won.groupby("rep")["amount"].agg(["size", "mean"])
+    own = d["rep"].map(reps["size"]).fillna(0) >= 5
+    ref = d["rep"].map(reps["mean"]).where(own, won["amount"].mean())
+    hit = (ref > 0) & (d["amount"] / ref > 3.0)
+    return d.loc[hit, ["opportunity_id"]].assign(dq=True)
+
+
+def _old(d: pd.DataFrame, past: pd.DataFrame) -> pd.DataFrame:
+    limit = past.loc[past["won"], "cycle_days"].quantile(0.9)
+    return d.loc[d["age_days"] > limit, ["opportunity_id"]].assign(dq=False)
+
+
+def _outcomes(d: pd.DataFrame, o: pd.DataFrame, h: pd.DataFrame, x: pd.DataFrame,
+              cut: pd.Timestamp) -> pd.DataFrame:
+    x = x[x["opportunity_id"].notna() & (x["achieved_at"] < cut)
+          & x["kind"].isin(REQUIRED["kind"])]
+    achieved = x[["opportunity_id", "kind"]].drop_duplicates().assign(has=1)
+    rank = h["stage"].map(RANK).fillna(-1).groupby(h["opportunity_id"]).max()
+    closed = o[o["status"].isin(["won", "lost"]) & (o["closed_at"].isna() | (o["closed_at"] < cut))]
+    reached = pd.concat([closed["opportunity_id"].map(rank).fillna(0),
+                         closed["stage"].map(RANK).fillna(-1)], axis=1).max(axis=1).clip(lower=0)
+    reached = reached.where(closed["status"] != "won", 2)
+    past = pd.DataFrame({"opportunity_id": closed["opportunity_id"], "reached": reached,
+                         "won": closed["status"] == "won"}).merge(REQUIRED, how="cross")
+    past = past[past["reached"] >= past["min_rank"]].merge(
+        achieved, on=["opportunity_id", "kind"], how="left")
+    past["has"] = past["has"].notna()
+    g = past.assign(won_with=past["has"] & past["won"], won_without=~past["has"] & past["won"],
+                    without=~past["has"]).groupby(["stage", "kind"]).agg(
+        won_with=("won_with", "sum"), with_n=("has", "sum"),
+        won_without=("won_without", "sum"), without_n=("without", "sum"))
+    g["contradicted"] = ((g["with_n"] >= 10) & (g["without_n"] >= 10)
+                         & (g["won_without"] / g["without_n"]
+                            >= 0.5 * g["won_with"] / g["with_n"]))
+    f = d[["opportunity_id", "stage"]].merge(REQUIRED[["stage", "kind"]], on="stage")
+    f = f.merge(achieved, on=["opportunity_id", "kind"], how="left")
+    f = f[f["has"].isna()].join(g["contradicted"], on=["stage", "kind"])
+    return pd.DataFrame({"opportunity_id": f["opportunity_id"],
+                         "dq": f["contradicted"].ne(True)})
+
+
+def _passed(d: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+    late = pd.to_datetime(d["expected_close_date"]) < cut
+    return d.loc[late, ["opportunity_id"]].assign(dq=False)
+
+
+def _pushed(d: pd.DataFrame, c: pd.DataFrame, cut: pd.Timestamp) -> pd.DataFrame:
+    c = c[c["changed_at"] < cut].sort_values(["opportunity_id", "changed_at"], kind="stable")
+    prev = c.groupby("opportunity_id")["expected_close_date"].shift()
+    pushes = (c["expected_close_date"] > prev).groupby(c["opportunity_id"]).sum()
+    n = d["opportunity_id"].map(pushes)
+    return d.loc[n >= 1, ["opportunity_id"]].assign(dq=False)
+
+
+def _quiet(d: pd.DataFrame, a: pd.DataFrame, x: pd.DataFrame,
+           cut: pd.Timestamp) -> pd.DataFrame:
+    ids = d["opportunity_id"]
+    a = a[(a["occurred_at"] < cut) & a["opportunity_id"].isin(ids)]
+    x = x[(x["achieved_at"] < cut) & x["opportunity_id"].isin(ids)]
+    last = pd.concat([a.groupby("opportunity_id")["occurred_at"].max(),
+                      x.groupby("opportunity_id")["achieved_at"].max()], axis=1).max(axis=1)
+    since = ids.map(last).fillna(d["created_at"])
+    return d.loc[_days(cut, since) > 30, ["opportunity_id"]].assign(dq=True)
+
+
+def _stalled(d: pd.DataFrame, h: pd.DataFrame, past: pd.DataFrame) -> pd.DataFrame:
+    s = h[h["stage"].isin(OPEN_STAGES)].merge(past, on="opportunity_id")
+    s = s.sort_values(["opportunity_id", "entered_at", "stage"], kind="stable")
+    leave = s.groupby("opportunity_id")["entered_at"].shift(-1).fillna(s["closed_at"])
+    enter_days = _days(s["entered_at"], s["created_at"]).clip(lower=0.0)
+    leave_days = np.maximum(_days(leave, s["created_at"]), enter_days)
+    spells = pd.DataFrame({"opportunity_id": s["opportunity_id"], "won": s["won"],
+                           "stage": s["stage"], "days": leave_days - enter_days})
+    bare = past[~past["opportunity_id"].isin(spells["opportunity_id"])]
+    bare = pd.DataFrame({"opportunity_id": bare["opportunity_id"], "won": bare["won"],
+                         "stage": OPEN_STAGES[0], "days": bare["cycle_days"]})
+    won = pd.concat([spells, bare])
+    won = won[won["won"]].groupby(["opportunity_id", "stage"])["days"].sum()
+    limit = won.groupby(level="stage").quantile(0.9)
+    over = d["stage_days"] > d["stage"].map(limit)
+    return d.loc[over, ["opportunity_id"]].assign(dq=False)
+
+
+def review(data: Path) -> pd.DataFrame:
+    """Every open deal through the seven rules; per rep: values, deals and flags by rule."""
+    def read(table: str, *columns: str) -> pd.DataFrame:
+        return pd.read_parquet(data / f"{table}.parquet", columns=list(columns))
+
+    cut = _cut(data)
+    o = read("opportunities", "opportunity_id", "owner_rep_id", "created_at", "stage", "amount",
+             "expected_close_date", "status", "closed_at")
+    h = read("stage_history", "opportunity_id", "stage", "entered_at")
+    c = read("close_date_history", "opportunity_id", "changed_at", "expected_close_date")
+    x = read("outcomes", "opportunity_id", "kind", "achieved_at")
+    a = read("activities", "opportunity_id", "occurred_at")
+    d = _open_deals(o, h, c, cut)
+    past = _past(o, cut)
+    flags = pd.concat([
+        _amount(d, past).assign(rule=RULES[0]), _old(d, past).assign(rule=RULES[1]),
+        _outcomes(d, o, h, x, cut).assign(rule=RULES[2]), _passed(d, cut).assign(rule=RULES[3]),
+        _pushed(d, c, cut).assign(rule=RULES[4]), _quiet(d, a, x, cut).assign(rule=RULES[5]),
+        _stalled(d, h, past).assign(rule=RULES[6])])
+    per_rule = pd.crosstab(flags["opportunity_id"], flags["rule"]).reindex(
+        columns=RULES, fill_value=0)
+    bad = set(flags.loc[flags["dq"], "opportunity_id"])
+    d = d.join(per_rule, on="opportunity_id")
+    d[RULES] = d[RULES].fillna(0).astype("int64")
+    d["qualified"] = ~d["opportunity_id"].isin(bad)
+    d["flagged"] = d[RULES].sum(axis=1) > 0
+    REVIEWED["deals"], REVIEWED["cut"] = d, pd.DataFrame({"cut": [cut]})
+    g = d.assign(q_value=d["amount"].where(d["qualified"], 0.0),
+                 dq=~d["qualified"]).groupby("rep")
+    out = g.agg(deals=("amount", "size"), raw_value=("amount", "sum"),
+                qualified_value=("q_value", "sum"), disqualified_deals=("dq", "sum"),
+                flagged_deals=("flagged", "sum"))
+    return out.join(g[RULES].sum()).rename_axis("key").reset_index()
+
+
+def coverage(data: Path) -> pd.DataFrame:
+    """Coverage per rep for the quarter of the review date, from review()'s deals."""
+    d, cut = REVIEWED["deals"], REVIEWED["cut"]["cut"].iloc[0]
+    first = cut.to_period("Q").start_time
+    last = (cut.to_period("Q").end_time).normalize()
+    q = pd.read_parquet(data / "quotas.parquet")
+    start, end = pd.to_datetime(q["period_start"]), pd.to_datetime(q["period_end"])
+    q = q[(end >= first) & (start <= last)]
+    start, end = pd.to_datetime(q["period_start"]), pd.to_datetime(q["period_end"])
+    overlap = (end.clip(upper=last) - start.clip(lower=first)) / DAY + 1
+    share = overlap / ((end - start) / DAY + 1)
+    quota = (q["amount"] * share).groupby(q["rep_id"]).sum()
+    quota = quota[quota > 0]
+    o = pd.read_parquet(data / "opportunities.parquet",
+                        columns=["owner_rep_id", "status", "amount", "closed_at"])
+    amount = o["amount"].fillna(0.0)
+    in_quarter = (o["status"] == "won") & (o["closed_at"] >= first) & (
+        o["closed_at"] < min(last + DAY, cut))
+    won = amount[in_quarter].groupby(o["owner_rep_id"]).sum()
+    year = o["status"].isin(["won", "lost"]) & (o["closed_at"] >= cut - 365 * DAY) & (
+        o["closed_at"] < cut)
+    closed_value = amount[year].groupby(o["owner_rep_id"]).sum()
+    won_value = amount[year & (o["status"] == "won")].groupby(o["owner_rep_id"]).sum()
+    due = pd.to_datetime(d["expected_close_date"])
+    p = d[(due <= last) & ((due >= first) | (due < cut))]
+    pipe = p.assign(bad=p["amount"].where(~p["qualified"], 0.0)).groupby("rep").agg(
+        open_pipeline=("amount", "sum"), deals=("amount", "size"),
+        disqualified_value=("bad", "sum"))
+    out = pd.DataFrame({"key": quota.index, "quota": quota.to_numpy()})
+    out["won"] = out["key"].map(won).fillna(0.0)
+    out = out.join(pipe, on="key")
+    out[["open_pipeline", "deals", "disqualified_value"]] = out[
+        ["open_pipeline", "deals", "disqualified_value"]].fillna(0)
+    out["remaining_target"] = (out["quota"] - out["won"]).clip(lower=0.0)
+    remaining = out["remaining_target"].where(out["remaining_target"] > 0)
+    out["coverage"] = out["open_pipeline"] / remaining
+    closed = out["key"].map(closed_value)
+    out["value_win_rate"] = out["key"].map(won_value).fillna(0.0) / closed.where(closed > 0)
+    pipeline = out["open_pipeline"].where(out["open_pipeline"] > 0)
+    out["disqualified_share"] = (out["disqualified_value"] / pipeline).fillna(0.0)
+    return with_parent(out, data)
+
+
 METRICS: dict[str, Callable[[Path], pd.DataFrame]] = {
     "winrates": winrates, "funnel": funnel, "cycle": cycle, "effectiveness": effectiveness,
+    "review": review, "coverage": coverage,
 }
 
 

@@ -1,13 +1,18 @@
 """The benchmark's report, and the funnelwise way of computing it (run as a child process).
 
 REPORT is the one list of what the benchmark computes: each entry names a metric, the call
-that produces it in funnelwise, its query alone (for bench/anatomy.py), and the figures every
-way must agree on (the columns that identify a row, then the figures).
+that produces it in funnelwise, its queries alone (for bench/anatomy.py), and the figures
+every way must agree on (the columns that identify a row, then the figures).
 `bench/sql/<name>.sql` and `pandas_report.<name>` are the two other ways; add all three when
 a metric joins the report.
 
 funnelwise computes more than the figures compared: shrunk estimates, intervals and parent
-rates (`*_est`, `*_lo`, `*_hi`, `parent_rate`), which the hand-written ways leave out.
+rates (`*_est`, `*_lo`, `*_hi`, `parent_rate`), which the hand-written ways leave out, and
+the review's evidence sentence for every flag.
+
+The pipeline review is the evidence review at the latest data (every open deal through the
+seven rules, `realistic=False` as coverage runs it: the win-probability model is not in the
+report); coverage is for the quarter of that date and reads the review's flags.
 
 Start-up (before the timed part) includes loading every module the report uses: funnelwise
 loads Ibis's DuckDB backend when it first opens tables and SciPy's special functions when it
@@ -26,8 +31,9 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+import pandas as pd
 import scipy.special  # noqa: F401
 
 from funnelwise.io.engines import duckdb_crm, load_duckdb_backend
@@ -36,6 +42,11 @@ from funnelwise.metrics.effectiveness import attribution_config, effectiveness, 
 from funnelwise.metrics.funnel import funnel, funnel_counts
 from funnelwise.metrics.result import MetricResult
 from funnelwise.metrics.winrates import winrate_counts, winrates
+from funnelwise.pipeline import targets
+from funnelwise.pipeline.coverage import CoverageOptions, coverage
+from funnelwise.pipeline.review import review
+from funnelwise.pipeline.snapshot import resolve
+from funnelwise.plan.period import quarter_of
 from funnelwise.schema.crm import Crm
 
 if TYPE_CHECKING:
@@ -44,29 +55,76 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Metric:
-    """A metric of the report: its funnelwise call, its query alone, the figures compared."""
+    """A metric of the report: its funnelwise call, its queries alone, the figures compared.
+
+    `run` takes the CRM and what earlier metrics of the report left for later ones (`shared`:
+    coverage reads the review's flags, as the dashboard's pipeline page does).
+    """
 
     name: str
-    run: Callable[[Crm], MetricResult]
-    query: Callable[[Crm], ir.Table]
+    run: Callable[[Crm, dict[str, Any]], pd.DataFrame]
+    queries: Callable[[Crm], list[ir.Table]]
     keys: tuple[str, ...]
     figures: tuple[str, ...]
 
 
+RULES = ("amount_above_history", "older_than_won_cycle", "missing_outcomes",
+         "close_date_passed", "close_date_pushed", "no_customer_activity", "stalled_in_stage")
+
+
+def review_by_rep(crm: Crm, shared: dict[str, Any]) -> pd.DataFrame:
+    """The review's totals per rep, with the flags each rule raised on the rep's deals."""
+    rv = shared["review"] = review(crm, realistic=False)
+    t = rv.totals[rv.totals["level"] == "rep"].set_index("key")
+    rep = rv.deals.set_index("opportunity_id")["rep"]
+    per_rule = rv.flags.assign(rep=rv.flags["opportunity_id"].map(rep)).pivot_table(
+        index="rep", columns="rule", values="opportunity_id", aggfunc="size", fill_value=0)
+    t = t.join(per_rule.reindex(columns=list(RULES), fill_value=0)).fillna(
+        dict.fromkeys(RULES, 0))
+    return t.rename_axis("key").reset_index()
+
+
+def review_queries(crm: Crm) -> list[ir.Table]:
+    return list(review(crm, realistic=False).exprs.values())
+
+
+def coverage_queries(crm: Crm) -> list[ir.Table]:
+    snap = resolve(crm, None)
+    return [targets.won_so_far(crm, quarter_of(snap.as_of), snap, "rep"),
+            targets.value_counts(crm, snap, CoverageOptions().lookback_days, "rep")]
+
+
+def frame(result: Callable[[Crm], MetricResult]) -> Callable[[Crm, dict[str, Any]], pd.DataFrame]:
+    return lambda crm, shared: result(crm).frame
+
+
+def one(query: Callable[[Crm], ir.Table]) -> Callable[[Crm], list[ir.Table]]:
+    return lambda crm: [query(crm)]
+
+
 REPORT: tuple[Metric, ...] = (
-    Metric("winrates", lambda crm: winrates(crm, by="rep"),
-           lambda crm: winrate_counts(crm, by="rep"), ("key",),
+    Metric("winrates", frame(lambda crm: winrates(crm, by="rep")),
+           one(lambda crm: winrate_counts(crm, by="rep")), ("key",),
            ("parent", "won", "lost", "closed", "win_rate", "value_win_rate", "won_value",
             "lost_value")),
-    Metric("funnel", lambda crm: funnel(crm, by="rep"),
-           lambda crm: funnel_counts(crm, by="rep"), ("key", "step"),
+    Metric("funnel", frame(lambda crm: funnel(crm, by="rep")),
+           one(lambda crm: funnel_counts(crm, by="rep")), ("key", "step"),
            ("parent", "count", "advanced", "dropped", "open", "rate")),
-    Metric("cycle", lambda crm: cycle(crm, by="rep"),
-           lambda crm: cycle_stats(crm, by="rep"), ("key",),
+    Metric("cycle", frame(lambda crm: cycle(crm, by="rep")),
+           one(lambda crm: cycle_stats(crm, by="rep")), ("key",),
            ("parent", "won", "mean_days", "p25_days", "median_days", "p75_days", "p90_days")),
-    Metric("effectiveness", lambda crm: effectiveness(crm, by="rep"),
-           lambda crm: type_counts(crm, attribution_config(crm.funnel), by="rep"),
+    Metric("effectiveness", frame(lambda crm: effectiveness(crm, by="rep")),
+           one(lambda crm: type_counts(crm, attribution_config(crm.funnel), by="rep")),
            ("key", "type"), ("parent", "volume", "outputs", "outcomes", "productive")),
+    Metric("review", review_by_rep, review_queries, ("key",),
+           ("deals", "raw_value", "qualified_value", "disqualified_deals", "flagged_deals",
+            *RULES)),
+    Metric("coverage",
+           lambda crm, shared: coverage(crm, reviewed=shared.get("review")).frame.rename(
+               columns={"rep": "key"}),
+           coverage_queries, ("key",),
+           ("parent", "quota", "won", "remaining_target", "open_pipeline", "deals", "coverage",
+            "value_win_rate", "disqualified_value", "disqualified_share")),
 )
 
 
@@ -75,9 +133,10 @@ def main(data: Path, out: Path) -> None:
     start = time.perf_counter()
     crm = duckdb_crm(data)
     times = {"setup": time.perf_counter() - start}
+    shared: dict[str, Any] = {}
     for metric in REPORT:
         began = time.perf_counter()
-        metric.run(crm).frame.to_parquet(out / f"{metric.name}.parquet")
+        metric.run(crm, shared).to_parquet(out / f"{metric.name}.parquet")
         times[metric.name] = time.perf_counter() - began
     print(json.dumps({"report": time.perf_counter() - start, "parts": times}))
 

@@ -1,0 +1,75 @@
+"""The benchmark's three ways (funnelwise, hand-written SQL, pandas) give the same report.
+
+`make bench` checks this on every run at 20 million activities; here it is checked on a small
+org on every `make test`, so a change to a metric that the hand-written ways do not follow
+fails at once instead of at the next benchmark. The org is the benchmark's (seed 7, warmer
+conversion) at 30 reps and one year.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from funnelwise.simulate import SimConfig, simulate_org, write_org
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+sys.path.insert(0, str(BENCH))
+
+import pandas_report  # noqa: E402
+import report  # noqa: E402
+import run  # noqa: E402
+import sql_report  # noqa: E402
+
+NAMES = [m.name for m in report.REPORT]
+
+
+@pytest.fixture(scope="module")
+def outs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    root = tmp_path_factory.mktemp("bench")
+    data = root / "data"
+    config = SimConfig(reps=30, weeks=52, seed=7, conversion=1.65)
+    write_org(simulate_org(config), data, fmt="parquet")
+    ways = {way: root / way for way in run.WAYS}
+    for folder in ways.values():
+        folder.mkdir()
+    report.main(data, ways["funnelwise"])
+    sql_report.main(data, ways["sql"], NAMES)
+    pandas_report.main(data, ways["pandas"], NAMES)
+    return ways
+
+
+def test_every_metric_of_the_report_is_written_by_every_way(outs):
+    assert NAMES == ["winrates", "funnel", "cycle", "effectiveness", "review", "coverage"]
+    for folder in outs.values():
+        assert sorted(p.stem for p in folder.glob("*.parquet")) == sorted(NAMES)
+
+
+def test_the_three_ways_agree(outs):
+    assert run.check_equal(outs) == []
+
+
+def test_the_comparison_fails_when_one_figure_differs(outs, tmp_path):
+    """The check is not vacuous: one deal fewer for one rep in the SQL's review is caught."""
+    changed = {**outs, "sql": tmp_path}
+    for name in NAMES:
+        frame = pd.read_parquet(outs["sql"] / f"{name}.parquet")
+        if name == "review":
+            frame.loc[0, "deals"] -= 1
+        frame.to_parquet(tmp_path / f"{name}.parquet")
+    (problem,) = run.check_equal(changed)
+    assert problem.startswith("review: sql differs from funnelwise")
+
+
+def test_the_pipeline_figures_compared_are_not_empty(outs):
+    """Every review rule flags deals on this org, and coverage has pipeline and disqualified
+    value to compare, so agreement is on real figures, not on zeros."""
+    rv = pd.read_parquet(outs["funnelwise"] / "review.parquet")
+    assert rv[list(report.RULES)].sum().min() > 0
+    assert rv["disqualified_deals"].sum() > 0 and rv["flagged_deals"].sum() > 0
+    cov = pd.read_parquet(outs["funnelwise"] / "coverage.parquet")
+    assert (cov["open_pipeline"] > 0).sum() >= 5 and (cov["disqualified_value"] > 0).sum() >= 1
+    assert (cov["won"] > 0).sum() >= 5

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from funnelwise.coach.brief import (
     DEAL_RULE,
@@ -90,7 +90,7 @@ def _beta(k: float, n: float, level: float) -> tuple[float, float]:
     """Central interval of a rate from k of n, Jeffreys Beta(k + 1/2, n - k + 1/2), widened
     to hold the observed k / n (none of n, or all of them, reach the bound)."""
     tail = (1 - level) / 2
-    lo, hi = stats.beta.ppf([tail, 1 - tail], k + 0.5, n - k + 0.5)
+    lo, hi = special.betaincinv(k + 0.5, n - k + 0.5, [tail, 1 - tail])
     seen = k / n if n else float(lo)
     return min(float(lo), seen), max(float(hi), seen)
 
@@ -99,7 +99,7 @@ def _gamma(count: float, weeks: float, level: float) -> tuple[float, float]:
     """Central interval of a weekly rate from `count` in `weeks`, Gamma(count + 1/2, weeks),
     widened to hold the observed count / weeks (zero events reach 0)."""
     tail = (1 - level) / 2
-    lo, hi = stats.gamma.ppf([tail, 1 - tail], count + 0.5, scale=1 / weeks)
+    lo, hi = special.gammaincinv(count + 0.5, [tail, 1 - tail]) / weeks
     seen = count / weeks
     return min(float(lo), seen), max(float(hi), seen)
 

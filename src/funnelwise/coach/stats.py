@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import special, stats
+from scipy import special
 
 NODES = np.linspace(-7.0, 7.0, 71)
 MIN_BEFORE = 8
@@ -106,4 +106,5 @@ def prob_short(count: np.ndarray, weeks: np.ndarray, need_per_week: np.ndarray,
     """P(weekly rate < (1 - shortfall) x need) given `count` events in `weeks` weeks."""
     weeks = np.maximum(np.asarray(weeks, float), 1e-9)
     limit = (1 - shortfall) * np.asarray(need_per_week, float)
-    return np.asarray(stats.gamma.cdf(limit, a=np.asarray(count, float) + 0.5, scale=1 / weeks))
+    # the Gamma(count + 1/2, rate weeks) CDF at the limit
+    return np.asarray(special.gammainc(np.asarray(count, float) + 0.5, limit * weeks))

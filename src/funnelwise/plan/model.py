@@ -10,8 +10,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from scipy import stats
-
 from funnelwise.errors import UserError, unknown_name
 from funnelwise.plan.period import Period
 
@@ -37,8 +35,10 @@ class Rate:
         """Central `level` interval of the posterior (the value itself when exact)."""
         if self.exact:
             return self.value, self.value
+        from scipy.special import betaincinv  # loaded when an interval is first asked for
+
         tail = (1 - level) / 2
-        lo, hi = stats.beta.ppf([tail, 1 - tail], self.alpha, self.beta)
+        lo, hi = betaincinv(self.alpha, self.beta, [tail, 1 - tail])
         return float(lo), float(hi)
 
 

@@ -280,18 +280,18 @@ def _quiet(d: pd.DataFrame, a: pd.DataFrame, x: pd.DataFrame,
 
 
 def _stalled(d: pd.DataFrame, h: pd.DataFrame, past: pd.DataFrame) -> pd.DataFrame:
+    past = past[past["won"]]
     s = h[h["stage"].isin(OPEN_STAGES)].merge(past, on="opportunity_id")
     s = s.sort_values(["opportunity_id", "entered_at", "stage"], kind="stable")
     leave = s.groupby("opportunity_id")["entered_at"].shift(-1).fillna(s["closed_at"])
     enter_days = _days(s["entered_at"], s["created_at"]).clip(lower=0.0)
     leave_days = np.maximum(_days(leave, s["created_at"]), enter_days)
-    spells = pd.DataFrame({"opportunity_id": s["opportunity_id"], "won": s["won"],
-                           "stage": s["stage"], "days": leave_days - enter_days})
+    spells = pd.DataFrame({"opportunity_id": s["opportunity_id"], "stage": s["stage"],
+                           "days": leave_days - enter_days})
     bare = past[~past["opportunity_id"].isin(spells["opportunity_id"])]
-    bare = pd.DataFrame({"opportunity_id": bare["opportunity_id"], "won": bare["won"],
-                         "stage": OPEN_STAGES[0], "days": bare["cycle_days"]})
-    won = pd.concat([spells, bare])
-    won = won[won["won"]].groupby(["opportunity_id", "stage"])["days"].sum()
+    bare = pd.DataFrame({"opportunity_id": bare["opportunity_id"], "stage": OPEN_STAGES[0],
+                         "days": bare["cycle_days"]})
+    won = pd.concat([spells, bare]).groupby(["opportunity_id", "stage"])["days"].sum()
     limit = won.groupby(level="stage").quantile(0.9)
     over = d["stage_days"] > d["stage"].map(limit)
     return d.loc[over, ["opportunity_id"]].assign(dq=False)

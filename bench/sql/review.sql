@@ -166,8 +166,8 @@ f_quiet AS (
     WHERE (epoch(cut) - epoch(coalesce(t.last_touch, d.created_at))) / 86400 > 30
 ),
 -- stalled_in_stage: days in stage > the 90th percentile of the days won deals spent in it
-spells AS (    -- past deals' time in each open stage, from entering it to the next entry
-    SELECT h.opportunity_id, p.won, h.stage,
+spells AS (    -- won deals' time in each open stage, from entering it to the next entry
+    SELECT h.opportunity_id, h.stage,
            greatest((epoch(h.entered_at) - epoch(p.created_at)) / 86400, 0.0) AS enter_days,
            greatest((epoch(coalesce(lead(h.entered_at) OVER (
                          PARTITION BY h.opportunity_id ORDER BY h.entered_at, h.stage),
@@ -175,14 +175,14 @@ spells AS (    -- past deals' time in each open stage, from entering it to the n
                     greatest((epoch(h.entered_at) - epoch(p.created_at)) / 86400, 0.0))
                AS leave_days
     FROM stage_history AS h
-    JOIN past AS p USING (opportunity_id)
+    JOIN (SELECT * FROM past WHERE won) AS p USING (opportunity_id)
     WHERE h.stage IN ('Qualified', 'Proposal', 'Negotiation')
 ),
 won_spells AS (
     SELECT opportunity_id, stage, sum(leave_days - enter_days) AS days
-    FROM (SELECT * FROM spells WHERE won
+    FROM (SELECT * FROM spells
           UNION ALL    -- won deals without an open-stage history spent it all in the first
-          SELECT opportunity_id, won, 'Qualified', 0.0, cycle_days FROM past
+          SELECT opportunity_id, 'Qualified', 0.0, cycle_days FROM past
           WHERE won AND opportunity_id NOT IN (SELECT opportunity_id FROM spells))
     GROUP BY ALL
 ),

@@ -43,9 +43,12 @@ def _history_spells(crm: Crm, deals: ir.Table) -> ir.Table:
                     leave_days=ibis.greatest(days_between(leave, h.created_at), enter))
 
 
-def stage_spells(crm: Crm, snap: Snapshot) -> ir.Table:
-    """Per past deal and open stage entered: age (days) on entering and on leaving it."""
+def stage_spells(crm: Crm, snap: Snapshot, *, won_only: bool = False) -> ir.Table:
+    """Per past deal (won deals only, when asked) and open stage entered: age (days) on
+    entering and on leaving it."""
     deals = closed_deals(crm, snap)
+    if won_only:  # before the spells: their window then runs over the won deals' history only
+        deals = deals.filter(deals.won)
     spells = _history_spells(crm, deals)
     if not crm.funnel.stages:
         return spells
@@ -57,8 +60,7 @@ def stage_spells(crm: Crm, snap: Snapshot) -> ir.Table:
 
 def stage_thresholds(crm: Crm, snap: Snapshot, quantile: float) -> ir.Table:
     """Per open stage: won deals that passed through it and the `quantile` of their days in it."""
-    s = stage_spells(crm, snap)
-    s = s.filter(s.won)
+    s = stage_spells(crm, snap, won_only=True)
     per_deal = s.group_by(["opportunity_id", "stage"]).aggregate(
         days=(s.leave_days - s.enter_days).sum())
     return per_deal.group_by("stage").aggregate(

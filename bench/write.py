@@ -423,9 +423,10 @@ def _notes(r: Results) -> str:
     return f"""## Notes
 
 - What is compared: for each metric the key columns and every figure the three ways compute
-  (counts, values, rates, cycle percentiles). funnelwise also returns the shrunk estimates,
-  their intervals and the parent rates, which the other two leave out: its times include
-  that work.
+  (counts, values, rates, cycle percentiles, flags by rule). funnelwise also returns the
+  shrunk estimates, their intervals and the parent rates, and for the review every open deal
+  with its flags and each flag's sentence of evidence, which the other two leave out: its
+  times include that work.
 - The three ways use the same plan where one exists: activities are counted per (rep, type,
   output) first, and the funnel's steps are sums over those few thousand counts rather than
   one filter per step over every activity.
@@ -444,7 +445,8 @@ def _notes(r: Results) -> str:
   the deals disqualified and flagged, and the flags of each rule. It leaves out the win
   probabilities (`realistic=False`, as coverage runs it): the three ways compare the evidence,
   not the model. The three use the same plan: the history and the customer touches of the
-  open deals only, and the outcomes of the kinds the funnel requires.
+  open deals only, the outcomes of the kinds the funnel requires, and the stage spells of
+  won deals only.
 - Coverage is for the quarter of the review date (the default of `funnelwise coverage`): quota
   pro rata, won so far, the pipeline expected to close by the quarter's end and its
   disqualified part, and the value win rate over the year before; all three ways read the

@@ -118,7 +118,7 @@ def _explain(groups: Groups | None, notes: Sequence[str]) -> None:
         return
     lines = [f"-- {n}" for n in (*notes, *groups.notes)]
     for name, sql in groups.sql.items():
-        lines += [f"-- {name}", sql]
+        lines += [f"-- {name}", sql()]
     sys.stdout.write("\n".join(lines) + "\n")
 
 

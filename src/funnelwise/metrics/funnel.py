@@ -15,6 +15,7 @@ Both are shrunk toward the parent (see `shrinkage`) with an interval.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 import ibis
 import ibis.expr.types as ir
@@ -22,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from funnelwise.metrics.dimensions import (
+    NONE,
     REP_DIMENSIONS,
     check_by,
     count_if,
@@ -219,11 +221,40 @@ def _rates(wide: pd.DataFrame, crm: Crm) -> pd.DataFrame:
 OPEN_NOTE = "Open = reached the step, still open, not yet at the next (left out of the rate)"
 
 
+def rolled_up(counts: pd.DataFrame, to: str) -> pd.DataFrame:
+    """`funnel_counts` by team (`to="team"`, from counts by rep) or for everyone (`"all"`,
+    from counts by any grouping), without reading the data again: counts add up.
+
+    A rep's team is its `parent`; a rep without one (parent `(all)`) is in `(none)`, as
+    `funnel_counts(by="team")` puts it. A figure stays missing where it is missing for every
+    group summed, as in the query.
+    """
+    check_by(to, ("team", "all"))
+    figures = [c for c in counts.columns if c not in ("key", "parent")]
+    if to == "all":
+        key = pd.Series(ALL, index=counts.index)
+    else:
+        key = counts["parent"].where(counts["parent"].notna() & (counts["parent"] != ALL), NONE)
+    sums = counts[figures].apply(pd.to_numeric).groupby(key).sum(min_count=1)
+    out = sums.astype("Int64").rename_axis("key").reset_index()
+    out.insert(1, "parent", ALL)
+    return out
+
+
 def funnel(crm: Crm, *, by: str = "rep", since: dt.date | None = None,
            until: dt.date | None = None, level: float = DEFAULT_LEVEL) -> MetricResult:
     """Funnel counts and step-to-step rates per group, with shrunk estimates and intervals."""
     expr = funnel_counts(crm, by=by, since=since, until=until)
-    out = _rates(expr.to_pandas(), crm)
+    return funnel_of(crm, expr.to_pandas(), sql=deferred_sql(expr), by=by, since=since,
+                     until=until, level=level)
+
+
+def funnel_of(crm: Crm, counts: pd.DataFrame, *, sql: str | Callable[[], str], by: str,
+              since: dt.date | None, until: dt.date | None,
+              level: float = DEFAULT_LEVEL) -> MetricResult:
+    """`funnel` from its counts already fetched (or `rolled_up` from a finer grouping's);
+    `sql` is the query they came from."""
+    out = _rates(counts, crm)
     k = out["_k"].to_numpy()
     n = out["_n"].to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -244,7 +275,7 @@ def funnel(crm: Crm, *, by: str = "rep", since: dt.date | None = None,
         strengths.append(f"{step.name} {got.strength:.0f}")
     out["rate_est"], out["rate_lo"], out["rate_hi"] = est, lo, hi
     return MetricResult(
-        name="funnel", frame=out[COLUMNS], sql=deferred_sql(expr),
+        name="funnel", frame=out[COLUMNS], sql=sql,
         filters=filters(by, since, until, funnel=crm.funnel.name,
                         dates="activities by occurred_at, outcomes by achieved_at, "
                               "opportunities by created_at (cohort)"),

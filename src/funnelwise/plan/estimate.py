@@ -19,7 +19,10 @@ team's figures instead, and says so in `note`.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -27,8 +30,8 @@ import pandas as pd
 from funnelwise.errors import UserError
 from funnelwise.metrics.cycle import cycle_stats
 from funnelwise.metrics.dimensions import ALL, keyed, overlaps_days, window
-from funnelwise.metrics.funnel import funnel as funnel_metric
-from funnelwise.metrics.result import sql_of
+from funnelwise.metrics.funnel import funnel_counts, funnel_of
+from funnelwise.metrics.result import deferred_sql
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, Posterior, parent_rates, posterior
 from funnelwise.plan import leadtime
 from funnelwise.plan.model import DealSize, Rate, RepFunnel
@@ -55,12 +58,34 @@ class Options:
 
 @dataclass(frozen=True)
 class Figures:
-    """One grouping's figures, indexed by key: rate posteriors, deal sizes, cycles."""
+    """One grouping's figures, indexed by key: rate posteriors, deal sizes, cycles; and the
+    SQL behind them, compiled when read (`--explain`)."""
 
     rates: pd.DataFrame
     deals: pd.DataFrame
     cycles: pd.DataFrame
-    sql: dict[str, str] = field(default_factory=dict)
+    sql: dict[str, Callable[[], str]] = field(default_factory=dict)
+
+    @cached_property
+    def rates_of(self) -> dict[str, list[dict[str, Any]]]:
+        """Each key's rate rows (step, n, value, alpha, beta), in step order."""
+        names = ["key", "step", "n", "value", "alpha", "beta"]
+        columns = [self.rates[c].tolist() for c in names]
+        out: dict[str, list[dict[str, Any]]] = {}
+        for values in zip(*columns, strict=True):
+            row = dict(zip(names, values, strict=True))
+            out.setdefault(str(row["key"]), []).append(row)
+        return out
+
+    @cached_property
+    def deal_of(self) -> dict[str, dict[str, Any]]:
+        """Each key's deal size figures (wins, mean, sd, cv, se)."""
+        return {str(k): v for k, v in self.deals.to_dict(orient="index").items()}
+
+    @cached_property
+    def cycle_of(self) -> dict[str, dict[str, Any]]:
+        """Each key's cycle figures (median_days, p90_days, ...)."""
+        return {str(k): v for k, v in self.cycles.to_dict(orient="index").items()}
 
 
 def _link_counts(frame: pd.DataFrame) -> pd.DataFrame:
@@ -97,17 +122,38 @@ def matched_beta(post: Posterior) -> tuple[np.ndarray, np.ndarray]:
     return mean * total, (1 - mean) * total
 
 
-def rate_posteriors(crm: Crm, opts: Options, by: str) -> tuple[pd.DataFrame, str]:
-    """One row per (key, step): k, n, the rate used and its Beta posterior; and the SQL."""
+@dataclass(frozen=True)
+class Counts:
+    """A grouping's funnel counts (`funnel_counts`, fetched) and the SQL they came from."""
+
+    frame: pd.DataFrame
+    sql: Callable[[], str]
+
+
+def funnel_counts_of(crm: Crm, opts: Options, by: str) -> Counts:
+    """The funnel counts of `by` in the options' window, fetched once."""
+    expr = funnel_counts(crm, by=by, since=opts.since, until=opts.until)
+    return Counts(frame=expr.to_pandas(), sql=deferred_sql(expr))
+
+
+def rate_posteriors(crm: Crm, opts: Options, by: str,
+                    counts: Counts | None = None) -> tuple[pd.DataFrame, Callable[[], str]]:
+    """One row per (key, step): k, n, the rate used and its Beta posterior; and the SQL.
+
+    `counts`: this grouping's funnel counts when the caller has them (rolled up from a finer
+    grouping), so the activities are not read again.
+    """
     if opts.rates not in RATE_MODES:
         raise UserError(f"--rates must be shrunk or raw, got {opts.rates!r}")
-    result = funnel_metric(crm, by=by, since=opts.since, until=opts.until, level=opts.level)
+    counts = counts or funnel_counts_of(crm, opts, by)
+    result = funnel_of(crm, counts.frame, sql=counts.sql, by=by, since=opts.since,
+                       until=opts.until, level=opts.level)
     links = _link_counts(result.frame)
     parts = [_posterior(part, opts.rates)
              for _, part in links.groupby("step", sort=False)]
     if not parts:
-        return links.assign(value=[], alpha=[], beta=[]), result.sql
-    return pd.concat(parts).sort_index(), result.sql
+        return links.assign(value=[], alpha=[], beta=[]), counts.sql
+    return pd.concat(parts).sort_index(), counts.sql
 
 
 def pooled_cv(frame: pd.DataFrame) -> float:
@@ -118,7 +164,7 @@ def pooled_cv(frame: pd.DataFrame) -> float:
     return float(np.sqrt((dof * (ok["sd"] / ok["mean"]) ** 2).sum() / max(dof.sum(), 1)))
 
 
-def deal_sizes(crm: Crm, opts: Options, by: str) -> tuple[pd.DataFrame, str]:
+def deal_sizes(crm: Crm, opts: Options, by: str) -> tuple[pd.DataFrame, Callable[[], str]]:
     """Per key: wins, average won amount S, single-deal cv, and the standard error of S."""
     o = crm.opportunities
     won = o.filter(o.status == "won", o.amount.notnull(), window(o.closed_at, opts.since,
@@ -130,16 +176,18 @@ def deal_sizes(crm: Crm, opts: Options, by: str) -> tuple[pd.DataFrame, str]:
     own = frame["wins"] >= OWN_CV_WINS
     frame["cv"] = np.where(own, frame["sd"] / frame["mean"], pooled_cv(frame))
     frame["se"] = frame["cv"] * frame["mean"] / np.sqrt(frame["wins"])
-    return frame.set_index("key"), sql_of(expr)
+    return frame.set_index("key"), deferred_sql(expr)
 
 
-def figures(crm: Crm, opts: Options, by: str) -> Figures:
-    """Rates, deal sizes and cycles of every group of `by`."""
-    rates, rates_sql = rate_posteriors(crm, opts, by)
+def figures(crm: Crm, opts: Options, by: str, counts: Counts | None = None) -> Figures:
+    """Rates, deal sizes and cycles of every group of `by` (`counts`: its funnel counts,
+    when already fetched)."""
+    rates, rates_sql = rate_posteriors(crm, opts, by, counts)
     deals, deals_sql = deal_sizes(crm, opts, by)
     cyc = cycle_stats(crm, by=by, since=opts.since, until=opts.until)
     return Figures(rates=rates, deals=deals, cycles=cyc.to_pandas().set_index("key"),
-                   sql={"funnel": rates_sql, "deal_size": deals_sql, "cycle": sql_of(cyc)})
+                   sql={"funnel": rates_sql, "deal_size": deals_sql,
+                        "cycle": deferred_sql(cyc)})
 
 
 def _overlap_share(period: Period, frame: pd.DataFrame) -> np.ndarray:
@@ -150,7 +198,8 @@ def _overlap_share(period: Period, frame: pd.DataFrame) -> np.ndarray:
                      for s, e in zip(starts, ends, strict=True)])
 
 
-def period_quotas(crm: Crm, period: Period, by: str) -> tuple[pd.DataFrame, str]:
+def period_quotas(crm: Crm, period: Period,
+                  by: str) -> tuple[pd.DataFrame, Callable[[], str]]:
     """Per key: the quota for the period, each quota row counted pro rata to its overlap."""
     q = crm.quotas
     q = q.filter(overlaps_days(q.period_start, q.period_end, period.start, period.end))
@@ -163,32 +212,31 @@ def period_quotas(crm: Crm, period: Period, by: str) -> tuple[pd.DataFrame, str]
                         "the numbers with --quota, --deal-size, --win-rate and --step")
     frame["quota"] = frame["amount"] * _overlap_share(period, frame)
     out = frame.groupby(["key", "parent"], as_index=False)["quota"].sum()
-    return out[out["quota"] > 0].reset_index(drop=True), sql_of(expr)
+    return out[out["quota"] > 0].reset_index(drop=True), deferred_sql(expr)
 
 
 def thin_history(fig: Figures, key: str, opts: Options) -> str:
     """'' when the group's own history is enough, else why not."""
-    rates = fig.rates[fig.rates["key"] == key]
-    if rates.empty or key not in fig.deals.index or key not in fig.cycles.index:
+    rates = fig.rates_of.get(key, [])
+    if not rates or key not in fig.deal_of or key not in fig.cycle_of:
         return "no closed deals of its own"
-    closed = int(rates["n"].iloc[-1])
+    closed = int(rates[-1]["n"])
     if closed < opts.min_deals:
         return f"only {closed} closed opportunities (fewer than {opts.min_deals})"
-    if not (rates["n"] > 0).all() or not (rates["value"] > 0).all():
+    if not all(r["n"] > 0 and r["value"] > 0 for r in rates):
         return "a funnel step with no data"
     return ""
 
 
 def build_funnel(crm: Crm, fig: Figures, key: str, opts: Options, **extra: str) -> RepFunnel:
     """The RepFunnel of one group from its figures (`extra`: parent, source, note)."""
-    rates = fig.rates[fig.rates["key"] == key]
-    deal, cyc = fig.deals.loc[key], fig.cycles.loc[key]
+    deal, cyc = fig.deal_of[key], fig.cycle_of[key]
     steps = crm.funnel.steps
     opp = next((s.name for s in steps if s.is_opportunity_step), steps[-2].name)
     return RepFunnel(
         key=key, final_step=steps[-1].name, opportunity_step=opp,
-        rates=tuple(Rate(step=r.step, value=float(r.value), alpha=float(r.alpha),
-                         beta=float(r.beta)) for r in rates.itertuples()),
+        rates=tuple(Rate(step=r["step"], value=float(r["value"]), alpha=float(r["alpha"]),
+                         beta=float(r["beta"])) for r in fig.rates_of.get(key, [])),
         deal_size=DealSize(mean=float(deal["mean"]), se=float(deal["se"]),
                            cv=float(deal["cv"]), wins=int(deal["wins"])),
         timing=leadtime.timing(crm.funnel, float(cyc["median_days"]), float(cyc["p90_days"]),
@@ -204,5 +252,4 @@ def fallback_key(parent: str, parents: Figures) -> str:
 
 def has_figures(fig: Figures, key: str) -> bool:
     """True when the group has rates, won deals and cycle times to plan with."""
-    return (bool((fig.rates["key"] == key).any()) and key in fig.deals.index
-            and key in fig.cycles.index)
+    return key in fig.rates_of and key in fig.deal_of and key in fig.cycle_of

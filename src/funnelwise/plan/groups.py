@@ -8,18 +8,22 @@ the forward audit compares a rate with when the plan does not state one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import pandas as pd
 
 from funnelwise.errors import UserError
 from funnelwise.metrics.dimensions import ALL
+from funnelwise.metrics.funnel import rolled_up
 from funnelwise.plan.estimate import (
+    Counts,
     Figures,
     Options,
     build_funnel,
     fallback_key,
     figures,
+    funnel_counts_of,
     has_figures,
     period_quotas,
     thin_history,
@@ -39,7 +43,7 @@ class Groups:
     team: RepFunnel
     team_target: Target
     notes: tuple[str, ...]
-    sql: dict[str, str]
+    sql: dict[str, Callable[[], str]]
 
 
 def _merge(a: Figures, b: Figures) -> Figures:
@@ -47,9 +51,10 @@ def _merge(a: Figures, b: Figures) -> Figures:
                    deals=pd.concat([a.deals, b.deals]), cycles=pd.concat([a.cycles, b.cycles]))
 
 
-def _parents(crm: Crm, opts: Options, everyone: Figures) -> Figures:
+def _parents(crm: Crm, opts: Options, everyone: Figures, counts: Counts) -> Figures:
     if opts.by == "rep":
-        return _merge(figures(crm, opts, "team"), everyone)
+        teams = Counts(frame=rolled_up(counts.frame, "team"), sql=counts.sql)
+        return _merge(figures(crm, opts, "team", teams), everyone)
     return everyone
 
 
@@ -71,12 +76,15 @@ def _group(crm: Crm, own: Figures, parents: Figures, key: str, parent: str,
 def load_groups(crm: Crm, period: Period, opts: Options, weeks: float | None = None) -> Groups:
     """Every group with a quota in `period`, with its funnel, target and benchmark."""
     quotas, quota_sql = period_quotas(crm, period, opts.by)
-    everyone = figures(crm, opts, "all")
+    # the activities are read once, by the plan's grouping; team and everyone add it up
+    counts = funnel_counts_of(crm, opts, opts.by)
+    total = Counts(frame=rolled_up(counts.frame, "all"), sql=counts.sql)
+    everyone = figures(crm, opts, "all", total)
     if not has_figures(everyone, ALL):
         raise UserError("no won deals to plan from in the look-back window: a plan needs the "
                         "win rate, deal size and cycle of past wins (widen --since/--until)")
-    own = everyone if opts.by == "all" else figures(crm, opts, opts.by)
-    parents = _parents(crm, opts, everyone)
+    own = everyone if opts.by == "all" else figures(crm, opts, opts.by, counts)
+    parents = _parents(crm, opts, everyone, counts)
     span = weeks or period.weeks
     built = [_group(crm, own, parents, str(r.key), str(r.parent), opts)
              for r in quotas.itertuples()]

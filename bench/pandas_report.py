@@ -375,9 +375,90 @@ def coverage(data: Path) -> pd.DataFrame:
     return with_parent(out, data)
 
 
+def _levels(frame: pd.DataFrame, teams: pd.Series) -> dict[str, pd.core.groupby.GroupBy]:
+    """The frame (with a `rep` column) grouped by rep, by team and for everyone."""
+    team = frame["rep"].map(teams).fillna("(none)")
+    return {"rep": frame.groupby("rep"), "team": frame.groupby(team),
+            "all": frame.groupby(pd.Series("(all)", index=frame.index))}
+
+
+def _plan_figures(data: Path, teams: pd.Series) -> dict[str, pd.DataFrame]:
+    """Per level: closed deals, whether every step has data, won deals' size and cycle."""
+    a = pd.read_parquet(data / "activities.parquet", columns=["rep_id", "type", "output"])
+    per = a.groupby(["rep_id", "type", "output"], dropna=False).size().rename("n").reset_index()
+    outreach = per["type"].isin(OUTREACH)
+    acts = pd.DataFrame({
+        "rep": per["rep_id"], "outreach": per["n"].where(outreach, 0),
+        "conversation": per["n"].where(outreach & per["output"].isin(CONVERSATION), 0),
+        "meeting": per["n"].where((per["type"] == "meeting") & (per["output"] == "held"), 0),
+        "closed": 0})
+    o = pd.read_parquet(data / "opportunities.parquet",
+                        columns=["owner_rep_id", "status", "amount", "created_at", "closed_at"])
+    opps = pd.DataFrame({"rep": o["owner_rep_id"], "outreach": 0, "conversation": 0,
+                         "meeting": 0, "closed": o["status"].isin(["won", "lost"]).astype(int)})
+    steps = pd.concat([acts, opps], ignore_index=True)
+    won = o[o["status"] == "won"]
+    won = pd.DataFrame({"rep": won["owner_rep_id"], "amount": won["amount"],
+                        "days": (won["closed_at"] - won["created_at"]) / DAY})
+    out = {}
+    for level, g in _levels(steps, teams).items():
+        n = g[["outreach", "conversation", "meeting", "closed"]].sum()
+        d = _levels(won, teams)[level]
+        f = pd.DataFrame({"closed": n["closed"], "all_steps": (n > 0).all(axis=1)}).join(
+            pd.DataFrame({"wins": d["amount"].count(), "mean": d["amount"].mean(),
+                          "sd": d["amount"].std(), "dated": d["days"].count(),
+                          "median_days": d["days"].quantile(0.5),
+                          "p90_days": d["days"].quantile(0.9)}), how="inner")
+        ok = f[f["wins"] >= 2]
+        pooled = np.sqrt(((ok["wins"] - 1) * (ok["sd"] / ok["mean"]) ** 2).sum()
+                         / max((ok["wins"] - 1).sum(), 1))
+        f["cv"] = (f["sd"] / f["mean"]).where(f["wins"] >= 30, pooled)
+        out[level] = f[(f["wins"] > 0) & (f["dated"] > 0)]
+    return out
+
+
+def plan_inputs(data: Path) -> pd.DataFrame:
+    """What `funnelwise plan` reads for the quarter after the review date's, per rep with a
+    quota (the team's figures for a rep with fewer than 10 closed deals or a step without
+    data), and the whole team's row."""
+    cut = REVIEWED["cut"]["cut"].iloc[0]
+    quarter = cut.to_period("Q") + 1
+    first, last = quarter.start_time, quarter.end_time.normalize()
+    reps = pd.read_parquet(data / "reps.parquet", columns=["rep_id", "team"])
+    teams = reps.set_index("rep_id")["team"]
+    q = pd.read_parquet(data / "quotas.parquet")
+    start, end = pd.to_datetime(q["period_start"]), pd.to_datetime(q["period_end"])
+    q = q[(end >= first) & (start <= last)]
+    start, end = pd.to_datetime(q["period_start"]), pd.to_datetime(q["period_end"])
+    share = ((end.clip(upper=last) - start.clip(lower=first)) / DAY + 1) / (
+        (end - start) / DAY + 1)
+    quota = (q["amount"] * share).groupby(q["rep_id"]).sum()
+    quota = quota[quota > 0]
+    fig = _plan_figures(data, teams)
+    own, team, everyone = fig["rep"], fig["team"], fig["all"].iloc[0]
+    rows = []
+    for key, amount in quota.items():
+        mine = own.loc[key] if key in own.index else None
+        if mine is not None and mine["closed"] >= 10 and mine["all_steps"]:
+            chosen, source = mine, "own"
+        else:
+            parent = teams.get(key)
+            chosen = team.loc[parent] if parent in team.index else everyone
+            source = "team"
+        rows.append({"key": key, "source": source, "quota": amount, "wins": chosen["wins"],
+                     "deal_size": chosen["mean"], "deal_cv": chosen["cv"],
+                     "cycle_days": chosen["median_days"],
+                     "cycle_late_days": chosen["p90_days"]})
+    rows.append({"key": "(all)", "source": "team", "quota": quota.sum(),
+                 "wins": everyone["wins"], "deal_size": everyone["mean"],
+                 "deal_cv": everyone["cv"], "cycle_days": everyone["median_days"],
+                 "cycle_late_days": everyone["p90_days"]})
+    return pd.DataFrame(rows)
+
+
 METRICS: dict[str, Callable[[Path], pd.DataFrame]] = {
     "winrates": winrates, "funnel": funnel, "cycle": cycle, "effectiveness": effectiveness,
-    "review": review, "coverage": coverage,
+    "review": review, "coverage": coverage, "plan_inputs": plan_inputs,
 }
 
 

@@ -12,7 +12,10 @@ the review's evidence sentence for every flag.
 
 The pipeline review is the evidence review at the latest data (every open deal through the
 seven rules, `realistic=False` as coverage runs it: the win-probability model is not in the
-report); coverage is for the quarter of that date and reads the review's flags.
+report); coverage is for the quarter of that date and reads the review's flags. Plan inputs
+are what `funnelwise plan` reads for the quarter after it: rates, deal size, cycle and quota
+per rep (the team's figures for a rep with too little history) and for the whole team; the
+rates are shrunk posteriors, so the figures compared are the others.
 
 Start-up (before the timed part) includes loading every module the report uses: funnelwise
 loads Ibis's DuckDB backend when it first opens tables and SciPy's special functions when it
@@ -25,6 +28,7 @@ metric, as JSON)
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 import time
@@ -46,6 +50,8 @@ from funnelwise.pipeline import targets
 from funnelwise.pipeline.coverage import CoverageOptions, coverage
 from funnelwise.pipeline.review import review
 from funnelwise.pipeline.snapshot import resolve
+from funnelwise.plan.estimate import Options
+from funnelwise.plan.groups import load_groups
 from funnelwise.plan.period import quarter_of
 from funnelwise.schema.crm import Crm
 
@@ -68,6 +74,7 @@ class Metric:
     figures: tuple[str, ...]
 
 
+BY_LEVEL = ("rep", "team", "all")
 RULES = ("amount_above_history", "older_than_won_cycle", "missing_outcomes",
          "close_date_passed", "close_date_pushed", "no_customer_activity", "stalled_in_stage")
 
@@ -92,6 +99,24 @@ def coverage_queries(crm: Crm) -> list[ir.Table]:
     snap = resolve(crm, None)
     return [targets.won_so_far(crm, quarter_of(snap.as_of), snap, "rep"),
             targets.value_counts(crm, snap, CoverageOptions().lookback_days, "rep")]
+
+
+def plan_by_rep(crm: Crm, shared: dict[str, Any]) -> pd.DataFrame:
+    """What `funnelwise plan --period Q` reads, Q the quarter after the review date's: each
+    rep's own figures (or the team's, with too little history) and the whole team's row."""
+    snap = shared["review"].snapshot if "review" in shared else resolve(crm, None)
+    period = quarter_of(quarter_of(snap.as_of).end + dt.timedelta(days=1))
+    g = load_groups(crm, period, Options())
+    rows = [*zip(g.funnels, g.targets, strict=True), (g.team, g.team_target)]
+    return pd.DataFrame([
+        {"key": f.key, "source": f.source, "quota": t.quota, "wins": f.deal_size.wins,
+         "deal_size": f.deal_size.mean, "deal_cv": f.deal_size.cv,
+         "cycle_days": f.timing.cycle_days, "cycle_late_days": f.timing.cycle_late_days}
+        for f, t in rows])
+
+
+def plan_queries(crm: Crm) -> list[ir.Table]:
+    return [funnel_counts(crm, by="rep"), *(cycle_stats(crm, by=by) for by in BY_LEVEL)]
 
 
 def frame(result: Callable[[Crm], MetricResult]) -> Callable[[Crm, dict[str, Any]], pd.DataFrame]:
@@ -125,6 +150,8 @@ REPORT: tuple[Metric, ...] = (
            coverage_queries, ("key",),
            ("parent", "quota", "won", "remaining_target", "open_pipeline", "deals", "coverage",
             "value_win_rate", "disqualified_value", "disqualified_share")),
+    Metric("plan_inputs", plan_by_rep, plan_queries, ("key",),
+           ("source", "quota", "wins", "deal_size", "deal_cv", "cycle_days", "cycle_late_days")),
 )
 
 

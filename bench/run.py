@@ -40,6 +40,7 @@ DATA = HERE / "data"
 PYTHON = sys.executable
 FULL = {"reps": 200, "weeks": 104, "seed": 7, "scale_activities": 5.9, "conversion": 1.65}
 WAYS = ("funnelwise", "sql", "pandas")
+TEXT = ("parent", "source")
 TARGET_SQL, TARGET_PANDAS, TARGET_MEMORY_GB = 1.3, 5.0, 2.0
 
 
@@ -133,11 +134,12 @@ def median_way(runs: list[Run]) -> Figures:
 
 
 def figures(frame: pd.DataFrame, metric: Metric) -> pd.DataFrame:
-    """The compared columns, rows in key order, numbers as floats (ints stay exact)."""
+    """The compared columns, rows in key order, numbers as floats (ints stay exact), text
+    (`parent`, `source`) as it is."""
     cols = [*metric.keys, *metric.figures]
     out = frame[cols].sort_values(list(metric.keys)).reset_index(drop=True)
     for col in metric.figures:
-        if col != "parent":
+        if col not in TEXT:
             out[col] = pd.to_numeric(out[col]).astype("float64")
     return out
 

@@ -452,6 +452,12 @@ def _notes(r: Results) -> str:
   disqualified part, and the value win rate over the year before; all three ways read the
   deals their review kept (SQL: a temporary table; funnelwise: `coverage(reviewed=...)`, as
   the dashboard's pipeline page does).
+- Plan inputs are what `funnelwise plan --period` reads for the quarter after the review
+  date's, per rep with a quota and for the whole team: the funnel counts (rates), won deals'
+  size and spread, the cycle's median and 90th percentile, the quota pro rata; a rep with
+  fewer than 10 closed deals, or a step with no data, takes its team's figures. funnelwise's
+  rates are shrunk posteriors, so the figures compared are the others; all three ways count
+  the activities once, by rep, and add the counts up by team and for everyone.
 - The org has 1 million opportunities next to 20 million activities. {_opportunities(r,
   per_opp)}
 - The machine is shared: the load averages above say how busy it was. The three ways run

@@ -3,7 +3,8 @@
 `make bench` checks this on every run at 20 million activities; here it is checked on a small
 org on every `make test`, so a change to a metric that the hand-written ways do not follow
 fails at once instead of at the next benchmark. The org is the benchmark's (seed 7, warmer
-conversion) at 30 reps and one year.
+conversion) at 30 reps and one year, where one rep handed most of its closed deals to an owner
+missing from the reps table.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ def outs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     data = root / "data"
     config = SimConfig(reps=30, weeks=52, seed=7, conversion=1.65)
     write_org(simulate_org(config), data, fmt="parquet")
+    hand_over(data / "opportunities.parquet", rep="R005", keep=6, to="R999")
     ways = {way: root / way for way in run.WAYS}
     for folder in ways.values():
         folder.mkdir()
@@ -42,8 +44,19 @@ def outs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     return ways
 
 
+def hand_over(path: Path, *, rep: str, keep: int, to: str) -> None:
+    """All but `keep` of `rep`'s closed deals go to `to`, who is not in the reps table: `rep`
+    then has too little history of its own to plan with, and `to` is an owner without a
+    team. Every way reads the same changed file."""
+    o = pd.read_parquet(path)
+    closed = o.index[(o["owner_rep_id"] == rep) & o["status"].isin(["won", "lost"])]
+    o.loc[closed[keep:], "owner_rep_id"] = to
+    o.to_parquet(path, index=False)
+
+
 def test_every_metric_of_the_report_is_written_by_every_way(outs):
-    assert NAMES == ["winrates", "funnel", "cycle", "effectiveness", "review", "coverage"]
+    assert NAMES == ["winrates", "funnel", "cycle", "effectiveness", "review", "coverage",
+                     "plan_inputs"]
     for folder in outs.values():
         assert sorted(p.stem for p in folder.glob("*.parquet")) == sorted(NAMES)
 
@@ -73,3 +86,11 @@ def test_the_pipeline_figures_compared_are_not_empty(outs):
     cov = pd.read_parquet(outs["funnelwise"] / "coverage.parquet")
     assert (cov["open_pipeline"] > 0).sum() >= 5 and (cov["disqualified_value"] > 0).sum() >= 1
     assert (cov["won"] > 0).sum() >= 5
+
+
+def test_plan_inputs_cover_every_rep_with_a_quota_and_the_team(outs):
+    plan = pd.read_parquet(outs["funnelwise"] / "plan_inputs.parquet").set_index("key")
+    assert len(plan) == 31 and plan.loc["(all)", "source"] == "team"
+    assert sorted(plan.index[plan["source"] == "team"]) == ["(all)", "R005"]
+    assert plan.loc["(all)", "quota"] == pytest.approx(plan["quota"].drop("(all)").sum())
+    assert (plan["wins"] < 30).any() and (plan["wins"] >= 30).any()

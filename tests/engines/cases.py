@@ -15,6 +15,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TypeAlias
 
+import ibis
 import pandas as pd
 
 from funnelwise.metrics.cycle import cycle
@@ -81,6 +82,16 @@ def review_frames(crm: Crm) -> dict[str, pd.DataFrame]:
     return {"deals": rv.deals.drop(columns="flags"), "flags": rv.flags, "totals": rv.totals}
 
 
+def undated(crm: Crm) -> Crm:
+    """Open deals created on an odd day lose their creation date, as Maven's Prospecting rows
+    have none: their age and, without stage history, their days in stage are unknown, and no
+    engine may read unknown as a number."""
+    o = crm.opportunities
+    odd = (o.status == "open") & (o.created_at.day() % 2 == 1)
+    return dataclasses.replace(crm, opportunities=o.mutate(
+        created_at=ibis.ifelse(odd, ibis.null("timestamp"), o.created_at)))
+
+
 def plan_inputs(crm: Crm) -> dict[str, pd.DataFrame]:
     """What `funnelwise plan --period 2025-Q4` reads per rep (and for the whole team).
 
@@ -121,6 +132,7 @@ CASES: dict[str, Case] = {
     "coverage-rep-as-of-blanket": lambda crm: coverage(
         crm, as_of=AS_OF, by="rep", opts=CoverageOptions(blanket=3.0)).frame,
     "review-latest": review_frames,
+    "review-undated-open-deals": lambda crm: review_frames(undated(crm)),
     "plan-inputs-rep": plan_inputs,
     "effectiveness-rep": lambda crm: effectiveness(crm, by="rep").frame,
     "compare-steps-rep": lambda crm: compare_steps(crm, Q3, Q4, by="rep").frame,
@@ -140,6 +152,7 @@ ROWS: dict[str, dict[str, int]] = {
     "cycle-region-window": {"": 3},
     "coverage-rep-as-of-blanket": {"": 20},
     "review-latest": {"deals": 440, "flags": 429, "totals": 20 + 3 + 1},
+    "review-undated-open-deals": {"deals": 440, "flags": 386, "totals": 20 + 3 + 1},
     "plan-inputs-rep": {"groups": 20 + 1, "steps": (20 + 1) * 5},
     "effectiveness-rep": {"": 20 * 6},
     "compare-steps-rep": {"": 20 * 4},

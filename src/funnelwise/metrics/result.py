@@ -62,3 +62,45 @@ def sql_of(expr: ir.Expr) -> str:
 def deferred_sql(expr: ir.Expr) -> Callable[[], str]:
     """`sql_of(expr)`, compiled when first called (for `MetricResult.sql`)."""
     return partial(sql_of, expr)
+
+
+def sql_reading(expr: ir.Expr, views: dict[str, ir.Expr] | None = None) -> str:
+    """`sql_of(expr)`, runnable on its own although it reads in-memory tables: one that
+    `views` names (in-memory table -> the query it was fetched from) is read as that query
+    again; any other (a small lookup table) becomes a common table expression of its rows."""
+    import ibis.expr.operations as ops
+    import sqlglot
+    from sqlglot import exp
+
+    views = views or {}
+    swap = {t: views[t.name].op() for t in expr.op().find(ops.InMemoryTable) if t.name in views}
+    if swap:
+        expr = expr.op().replace(swap).to_expr()
+    text = sql_of(expr)
+    tables = {t.name: t for t in expr.op().find(ops.InMemoryTable)}
+    if not tables:
+        return text
+    try:
+        dialect = expr.get_backend().compiler.dialect
+        tree = sqlglot.parse_one(text, read=dialect)
+    except Exception:  # a backend without a SQL dialect: the text as compiled
+        return text
+    ctes = [exp.CTE(this=_rows_of(table),
+                    alias=exp.TableAlias(this=exp.to_identifier(name, quoted=True)))
+            for name, table in tables.items()]
+    key = "with_" if "with_" in tree.arg_types else "with"
+    existing = tree.args.get(key)
+    if existing is None:
+        tree.set(key, exp.With(expressions=ctes))
+    else:
+        existing.set("expressions", [*ctes, *existing.expressions])
+    return tree.sql(dialect=dialect, pretty=True)
+
+
+def _rows_of(table: Any) -> Any:
+    """SELECT * FROM (VALUES ...) with an in-memory table's rows and column names."""
+    from sqlglot import exp
+
+    frame = table.data.to_frame()
+    rows = [tuple(row) for row in frame.astype(object).itertuples(index=False)]
+    return exp.select("*").from_(exp.values(rows, alias="t", columns=list(frame.columns)))

@@ -19,13 +19,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ibis
+import ibis.expr.schema as sch
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
 from funnelwise.errors import unknown_name
+from funnelwise.frames import rows
 from funnelwise.metrics.dimensions import ALL, NONE
-from funnelwise.metrics.result import sql_of
+from funnelwise.metrics.result import sql_reading
 from funnelwise.pipeline.config import ReviewConfig, review_config
 from funnelwise.pipeline.flags import run_rules
 from funnelwise.pipeline.probability import WinModel, fit
@@ -45,7 +47,8 @@ TOTAL_COLUMNS = ["level", "key", "team", "deals", "raw_value", "qualified_value"
 
 @dataclass(frozen=True)
 class Review:
-    """The reviewed pipeline: deals (with flags), flags (one row each), totals, notes, SQL."""
+    """The reviewed pipeline: deals (with flags), flags (one row each), totals, notes, SQL;
+    `rep` when narrowed to one rep's deals (`for_rep`)."""
 
     snapshot: Snapshot
     config: ReviewConfig
@@ -55,10 +58,14 @@ class Review:
     notes: tuple[str, ...] = ()
     exprs: dict[str, ir.Table] = field(default_factory=dict)
     reps: tuple[str, ...] = ()
+    views: dict[str, ir.Table] = field(default_factory=dict)
+    rep: str | None = None
 
     def sql(self) -> dict[str, str]:
-        """The SQL of every query behind the review (`--explain`), compiled on demand."""
-        return {name: sql_of(expr) for name, expr in self.exprs.items()}
+        """The SQL of every query behind the review (`--explain`), compiled on demand. The
+        rules read the open deals fetched once (`views`: in-memory table -> its query), so
+        their SQL starts with that query under the name they read it by."""
+        return {name: sql_reading(expr, self.views) for name, expr in self.exprs.items()}
 
     def qualify_out(self) -> pd.DataFrame:
         """Deals with a disqualifying flag, by value at stake (amount), largest first."""
@@ -71,13 +78,12 @@ def _flag_lists(flags: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     lists: dict[str, list[dict[str, Any]]] = {}
     ordered = flags.sort_values(["disqualifying", "rule"], ascending=[False, True],
                                 kind="stable")
-    columns = [ordered[c].tolist() for c in ("opportunity_id", "rule", "evidence",
-                                              "disqualifying", "value", "threshold")]
-    for deal, rule, evidence, disqualifying, value, threshold in zip(*columns, strict=True):
-        lists.setdefault(deal, []).append({
-            "rule": rule, "evidence": evidence, "disqualifying": disqualifying,
-            "value": None if value != value else value,
-            "threshold": None if threshold != threshold else threshold})
+    for f in rows(ordered, ["opportunity_id", "rule", "evidence", "disqualifying", "value",
+                            "threshold"]):
+        deal, value, threshold = f.pop("opportunity_id"), f["value"], f["threshold"]
+        f["value"] = None if value != value else value
+        f["threshold"] = None if threshold != threshold else threshold
+        lists.setdefault(deal, []).append(f)
     return lists
 
 
@@ -150,7 +156,8 @@ def review(crm: Crm, *, as_of: dt.date | None = None, config: ReviewConfig | Non
     config = config or review_config(crm.funnel)
     expr = open_deals(crm, snap)
     raw = expr.order_by(DEAL_ORDER).to_pandas()
-    flags = run_rules(Context(crm=crm, snap=snap, deals=ibis.memtable(raw), config=config))
+    fetched = in_memory(raw, expr.schema())
+    flags = run_rules(Context(crm=crm, snap=snap, deals=fetched, config=config))
     model = fit(crm, snap) if realistic else None
     reps = crm.reps.select("rep_id", "team").to_pandas()
     deals = _deals(raw, flags.frame, model,
@@ -158,7 +165,16 @@ def review(crm: Crm, *, as_of: dt.date | None = None, config: ReviewConfig | Non
     return Review(snapshot=snap, config=config, deals=deals, flags=flags.frame,
                   totals=totals(deals), notes=_notes(snap, config, model, flags.skipped),
                   exprs={"open_deals": expr, **(model.exprs if model else {}), **flags.exprs},
-                  reps=tuple(sorted(set(reps["rep_id"].astype(str)) | set(deals["rep"]))))
+                  reps=tuple(sorted(set(reps["rep_id"].astype(str)) | set(deals["rep"]))),
+                  views={fetched.get_name(): expr})
+
+
+def in_memory(frame: pd.DataFrame, schema: sch.Schema) -> ir.Table:
+    """`frame` as an in-memory table with `schema`, its missing numbers as nulls: pandas holds
+    them as NaN, which Spark keeps as a number (where NaN > x holds) rather than a null."""
+    missing = {c: frame[c].astype(object).where(frame[c].notna(), None)
+               for c in frame.columns if frame[c].dtype.kind == "f" and frame[c].isna().any()}
+    return ibis.memtable(frame.assign(**missing), schema=schema)
 
 
 def check_rep(crm: Crm, rep: str) -> str:
@@ -182,4 +198,4 @@ def for_rep(result: Review, rep: str) -> Review:
                                                           & (t["key"] == team))
     flags = result.flags[result.flags["opportunity_id"].isin(deals["opportunity_id"])]
     return replace(result, deals=deals.reset_index(drop=True), flags=flags,
-                   totals=t[keep].reset_index(drop=True))
+                   totals=t[keep].reset_index(drop=True), rep=rep)

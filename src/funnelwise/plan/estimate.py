@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from funnelwise.errors import UserError
+from funnelwise.frames import rows
 from funnelwise.metrics.cycle import cycle_stats
 from funnelwise.metrics.dimensions import ALL, keyed, overlaps_days, window
 from funnelwise.metrics.funnel import funnel_counts, funnel_of
@@ -69,11 +70,8 @@ class Figures:
     @cached_property
     def rates_of(self) -> dict[str, list[dict[str, Any]]]:
         """Each key's rate rows (step, n, value, alpha, beta), in step order."""
-        names = ["key", "step", "n", "value", "alpha", "beta"]
-        columns = [self.rates[c].tolist() for c in names]
         out: dict[str, list[dict[str, Any]]] = {}
-        for values in zip(*columns, strict=True):
-            row = dict(zip(names, values, strict=True))
+        for row in rows(self.rates, ["key", "step", "n", "value", "alpha", "beta"]):
             out.setdefault(str(row["key"]), []).append(row)
         return out
 

@@ -16,14 +16,16 @@ A blanket 3x calls both covered, and misjudges both.
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 import pandas as pd
 import pytest
 
 from funnelwise.errors import InternalError, UserError
 from funnelwise.io.workspace import Workspace
+from funnelwise.pipeline.config import ReviewConfig
 from funnelwise.pipeline.coverage import CoverageOptions, coverage
-from funnelwise.pipeline.review import review
+from funnelwise.pipeline.review import for_rep, review
 from funnelwise.plan.period import parse_period
 
 AS_OF = dt.date(2026, 7, 1)
@@ -119,9 +121,25 @@ def test_a_review_already_made_gives_the_same_coverage(coverage_ws):
     assert given.notes == alone.notes
 
 
-def test_a_review_of_another_day_is_refused(coverage_ws):
+def test_the_review_handed_over_is_the_one_read(coverage_ws):
+    """Without its flags, the same review leaves hi's pipeline all qualified: over-covered,
+    not inflated. Coverage read the review it was given, not one of its own."""
     crm = coverage_ws.crm()
-    rv = review(crm, as_of=dt.date(2026, 6, 1))
+    rv = review(crm, as_of=AS_OF)
+    clean = replace(rv, flags=rv.flags.iloc[:0], deals=rv.deals.assign(qualified=True))
+    hi = coverage(crm, period=Q3, opts=CoverageOptions(prior_strength=0.0),
+                  reviewed=clean).frame.set_index("rep").loc["hi"]
+    assert (hi["disqualified_value"], hi["status"]) == (0, "over-covered")
+
+
+def test_a_review_of_another_day_one_rep_or_other_thresholds_is_refused(coverage_ws):
+    crm = coverage_ws.crm()
     with pytest.raises(InternalError, match="coverage as of 2026-07-01 given the review of "
                                             "2026-06-01"):
-        coverage(crm, period=Q3, as_of=AS_OF, reviewed=rv)
+        coverage(crm, period=Q3, as_of=AS_OF, reviewed=review(crm, as_of=dt.date(2026, 6, 1)))
+    rv = review(crm, as_of=AS_OF)
+    with pytest.raises(InternalError, match="narrowed to hi"):
+        coverage(crm, period=Q3, reviewed=for_rep(rv, "hi"))
+    stricter = ReviewConfig(no_activity_days=10)
+    with pytest.raises(InternalError, match="other thresholds"):
+        coverage(crm, period=Q3, config=stricter, reviewed=rv)

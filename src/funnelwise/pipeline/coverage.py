@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from funnelwise.errors import InternalError
-from funnelwise.metrics.dimensions import check_by, filters, keyed
+from funnelwise.metrics.dimensions import NONE, check_by, filters, keyed
 from funnelwise.metrics.result import MetricResult, sql_of
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, prior_note
 from funnelwise.pipeline import targets
@@ -66,9 +66,15 @@ def in_period(deals: pd.DataFrame, period: Period, as_of: dt.date) -> pd.Series:
     return known & (due <= period.end) & ((due >= period.start) | (due < as_of))
 
 
-def _pipeline(rv: Review, period: Period, groups: pd.Series) -> pd.DataFrame:
+def _pipeline(rv: Review, period: Period, groups: pd.Series, by: str) -> pd.DataFrame:
+    """Per group: the open pipeline expected in the period, its deals and disqualified value.
+
+    An owner missing from the reps table is a group of their own by rep, else in `(none)`,
+    as the quota and the won deals are keyed."""
     d = rv.deals[in_period(rv.deals, period, rv.snapshot.as_of)]
-    d = d.assign(key=d["rep"].map(groups), _bad=np.where(d["qualified"], 0.0, d["amount"]))
+    key = d["rep"].map(groups)
+    key = key.fillna(d["rep"]) if by == "rep" else key.fillna(NONE)
+    d = d.assign(key=key, _bad=np.where(d["qualified"], 0.0, d["amount"]))
     bad = rv.flags[rv.flags["disqualifying"]].merge(d[["opportunity_id", "key"]])
     per_rule = bad.drop_duplicates(["opportunity_id", "rule"]).groupby(
         ["key", "rule"]).size().reset_index(name="n")
@@ -132,7 +138,8 @@ def _inputs(crm: Crm, rv: Review, period: Period, by: str, quota: pd.DataFrame,
     won = targets.won_so_far(crm, period, rv.snapshot, by).to_pandas()
     f = quota.merge(won, on="key", how="left").merge(
         counts.to_pandas().drop(columns="parent"), on="key", how="left")
-    f = f.merge(_pipeline(rv, period, groups.set_index("rep_id")["key"]), on="key", how="left")
+    f = f.merge(_pipeline(rv, period, groups.set_index("rep_id")["key"], by), on="key",
+                how="left")
     f[ZERO] = f[ZERO].fillna(0.0)
     f["rules"] = f["rules"].fillna("")
     return f
@@ -149,6 +156,17 @@ def _verdicts(f: pd.DataFrame, opts: CoverageOptions) -> list[str]:
     return BLANKET
 
 
+def _check_review(rv: Review, as_of: dt.date | None, config: ReviewConfig | None) -> None:
+    """A review handed to coverage must be of the whole pipeline, on the day and with the
+    thresholds asked for."""
+    if as_of is not None and rv.snapshot.as_of != as_of:
+        raise InternalError(f"coverage as of {as_of} given the review of {rv.snapshot.as_of}")
+    if rv.rep is not None:
+        raise InternalError(f"coverage given a review narrowed to {rv.rep}")
+    if config is not None and rv.config != config:
+        raise InternalError("coverage given a review made with other thresholds")
+
+
 def coverage(crm: Crm, *, period: Period | None = None, as_of: dt.date | None = None,
              by: str = "rep", opts: CoverageOptions | None = None,
              config: ReviewConfig | None = None, reviewed: Review | None = None) -> MetricResult:
@@ -160,9 +178,9 @@ def coverage(crm: Crm, *, period: Period | None = None, as_of: dt.date | None = 
     """
     check_by(by, BY)
     opts = opts or CoverageOptions()
+    if reviewed is not None:
+        _check_review(reviewed, as_of, config)
     snap = reviewed.snapshot if reviewed is not None else resolve(crm, as_of)
-    if as_of is not None and snap.as_of != as_of:
-        raise InternalError(f"coverage as of {as_of} given the review of {snap.as_of}")
     period = period or quarter_of(snap.as_of)
     quota = targets.quotas(crm, period, by)
     rv = reviewed or review(crm, snapshot=snap, config=config, realistic=False)

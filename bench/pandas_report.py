@@ -332,19 +332,24 @@ def review(data: Path) -> pd.DataFrame:
     return out.join(g[RULES].sum()).rename_axis("key").reset_index()
 
 
+def _quotas(data: Path, first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
+    """Per rep: the quota from `first` to `last`, each quota row pro rata to its days in it."""
+    q = pd.read_parquet(data / "quotas.parquet")
+    start, end = pd.to_datetime(q["period_start"]), pd.to_datetime(q["period_end"])
+    q = q[(end >= first) & (start <= last)]
+    start, end = pd.to_datetime(q["period_start"]), pd.to_datetime(q["period_end"])
+    share = ((end.clip(upper=last) - start.clip(lower=first)) / DAY + 1) / (
+        (end - start) / DAY + 1)
+    quota = (q["amount"] * share).groupby(q["rep_id"]).sum()
+    return quota[quota > 0]
+
+
 def coverage(data: Path) -> pd.DataFrame:
     """Coverage per rep for the quarter of the review date, from review()'s deals."""
     d, cut = REVIEWED["deals"], REVIEWED["cut"]["cut"].iloc[0]
     first = cut.to_period("Q").start_time
     last = (cut.to_period("Q").end_time).normalize()
-    q = pd.read_parquet(data / "quotas.parquet")
-    start, end = pd.to_datetime(q["period_start"]), pd.to_datetime(q["period_end"])
-    q = q[(end >= first) & (start <= last)]
-    start, end = pd.to_datetime(q["period_start"]), pd.to_datetime(q["period_end"])
-    overlap = (end.clip(upper=last) - start.clip(lower=first)) / DAY + 1
-    share = overlap / ((end - start) / DAY + 1)
-    quota = (q["amount"] * share).groupby(q["rep_id"]).sum()
-    quota = quota[quota > 0]
+    quota = _quotas(data, first, last)
     o = pd.read_parquet(data / "opportunities.parquet",
                         columns=["owner_rep_id", "status", "amount", "closed_at"])
     amount = o["amount"].fillna(0.0)
@@ -426,14 +431,7 @@ def plan_inputs(data: Path) -> pd.DataFrame:
     first, last = quarter.start_time, quarter.end_time.normalize()
     reps = pd.read_parquet(data / "reps.parquet", columns=["rep_id", "team"])
     teams = reps.set_index("rep_id")["team"]
-    q = pd.read_parquet(data / "quotas.parquet")
-    start, end = pd.to_datetime(q["period_start"]), pd.to_datetime(q["period_end"])
-    q = q[(end >= first) & (start <= last)]
-    start, end = pd.to_datetime(q["period_start"]), pd.to_datetime(q["period_end"])
-    share = ((end.clip(upper=last) - start.clip(lower=first)) / DAY + 1) / (
-        (end - start) / DAY + 1)
-    quota = (q["amount"] * share).groupby(q["rep_id"]).sum()
-    quota = quota[quota > 0]
+    quota = _quotas(data, first, last)
     fig = _plan_figures(data, teams)
     own, team, everyone = fig["rep"], fig["team"], fig["all"].iloc[0]
     rows = []

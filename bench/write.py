@@ -194,8 +194,10 @@ def _anatomy(r: Results) -> str:
 expressions into SQL (a metric call compiles each once). DuckDB: running that SQL and
 converting the rows to pandas (running the expressions, less their compile). The rest is the
 whole call less compiling and running: rates, shrunk estimates and intervals, and for the
-review the evidence sentence of every flag and each deal's list of flags (coverage's queries
-are the two that group closed deals; its quota query runs inside the call).
+review the evidence sentence of every flag and each deal's list of flags. Queries that run
+inside a call without being listed count as the rest: coverage's quota query (its listed
+queries are the two that group closed deals), and plan inputs' deal sizes and quotas (listed:
+the funnel counts and the cycles).
 
 | metric | compile | DuckDB run + to pandas | the rest | whole metric |
 |---|---|---|---|---|
@@ -444,8 +446,8 @@ def _notes(r: Results) -> str:
   pushed, no customer activity, stalled in stage), then per rep the raw and qualified value,
   the deals disqualified and flagged, and the flags of each rule. It leaves out the win
   probabilities (`realistic=False`, as coverage runs it): the three ways compare the evidence,
-  not the model. The three use the same plan: the history and the customer touches of the
-  open deals only, the outcomes of the kinds the funnel requires, and the stage spells of
+  not the model. The three use the same plan: the stage history and the customer touches of
+  the open deals only, the outcomes of the kinds the funnel requires, and the stage spells of
   won deals only.
 - Coverage is for the quarter of the review date (the default of `funnelwise coverage`): quota
   pro rata, won so far, the pipeline expected to close by the quarter's end and its

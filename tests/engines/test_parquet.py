@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,15 @@ def test_an_unknown_engine_is_refused_with_the_choices(org):
 def test_open_crm_refuses_a_missing_workspace(tmp_path: Path):
     with pytest.raises(UserError, match="does not exist"), open_crm(tmp_path / "none.duckdb"):
         pass
+
+
+def test_the_spark_engine_without_pyspark_says_how_to_install_it(org, monkeypatch):
+    """No traceback from deep inside Ibis: one line naming the set-up script."""
+    for module in ("pyspark", "pyspark.sql"):
+        monkeypatch.setitem(sys.modules, module, None)  # `import pyspark` now fails
+    result = runner.invoke(app, ["winrates", "--workspace", str(org.parquet),
+                                 "--engine", "spark"])
+    assert result.exit_code == 2
+    assert "the spark engine needs PySpark and Java 17+: run scripts/setup-spark.sh" in (
+        result.stderr)
+    assert "Traceback" not in result.stderr

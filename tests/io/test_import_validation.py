@@ -149,6 +149,17 @@ def test_metric_on_missing_workspace_says_how_to_create_one(tmp_path):
     result = runner.invoke(app, ["winrates", "--workspace", str(tmp_path / "none.duckdb")])
     assert result.exit_code == 2
     assert "does not exist; import data first" in result.stderr
+    assert "workspaces in" not in result.stderr
+
+
+def test_a_missing_workspace_names_the_ones_beside_it(tmp_path):
+    """After `make demo` the workspace is demo.duckdb, not the default name."""
+    assert runner.invoke(app, ["import", "--workspace", str(tmp_path / "demo.duckdb"),
+                               str(TINY)]).exit_code == 0
+    result = runner.invoke(app, ["winrates", "--workspace", str(tmp_path / "none.duckdb")])
+    assert result.exit_code == 2
+    assert f"workspaces in {tmp_path}: demo.duckdb (--workspace {tmp_path / 'demo.duckdb'})" in (
+        " ".join(result.stderr.split()))
 
 
 def test_readers_share_a_workspace_and_older_workspaces_stay_readable(ws_path):

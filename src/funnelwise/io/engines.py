@@ -200,13 +200,16 @@ def duckdb_crm(folder: Path, funnel: Funnel | None = None) -> Crm:
     return Crm(**tables, funnel=funnel or folder_funnel(folder))
 
 
+NO_SPARK = ("the spark engine needs PySpark and Java 17+: run scripts/setup-spark.sh (or "
+            "pip install 'funnelwise[spark]')")
+
+
 def spark_session() -> Any:
     """The active SparkSession, or a new one (`$FUNNELWISE_SPARK_MASTER`, UTC session time)."""
     try:
         from pyspark.sql import SparkSession
     except ImportError as exc:
-        raise UserError("the spark engine needs PySpark and Java 17+: run "
-                        "scripts/setup-spark.sh (or pip install 'funnelwise[spark]')") from exc
+        raise UserError(NO_SPARK) from exc
     active = SparkSession.getActiveSession()
     if active is not None:
         return active
@@ -224,7 +227,11 @@ def spark_crm(folder: Path, funnel: Funnel | None = None, session: Any = None) -
     """A Parquet folder on Spark, through Ibis's PySpark backend."""
     import ibis
 
-    backend = ibis.pyspark.connect(session or spark_session())
+    session = session or spark_session()
+    try:
+        backend = ibis.pyspark.connect(session)
+    except ImportError as exc:  # PySpark present, but not what Ibis's backend needs
+        raise UserError(f"{NO_SPARK}: {exc}") from exc
     tag = uuid.uuid4().hex[:8]  # temporary views are per session: keep two folders apart
 
     def read(name: str, path: Path) -> ir.Table:

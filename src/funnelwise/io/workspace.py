@@ -37,6 +37,17 @@ def add_column_statements() -> list[str]:
             for t in TABLES.values() for c in t.columns if not c.required]
 
 
+def _nearby(path: Path) -> str:
+    """'; workspaces in its folder: ...' when the folder of a missing workspace holds some
+    (`make demo` writes demo.duckdb, not the default name)."""
+    folder = Path(path).parent
+    found = sorted(p.name for p in folder.glob("*.duckdb")) if folder.is_dir() else []
+    if not found:
+        return ""
+    shown = ", ".join(found[:5]) + (", ..." if len(found) > 5 else "")
+    return f"; workspaces in {folder}: {shown} (--workspace {folder / found[0]})"
+
+
 class Workspace:
     """An open workspace. Use as a context manager; `crm()` gives the tables to metrics."""
 
@@ -53,7 +64,7 @@ class Workspace:
             raise UserError(
                 f"workspace {path} does not exist; import data first "
                 f"(funnelwise import --workspace {path} DIR) or run `funnelwise demo`; another "
-                f"workspace: --workspace PATH, or set {ENV_VAR}"
+                f"workspace: --workspace PATH, or set {ENV_VAR}{_nearby(path)}"
             )
         import duckdb
 

@@ -16,34 +16,25 @@ import datetime as dt
 
 import ibis
 import ibis.expr.types as ir
-import numpy as np
 import pandas as pd
 
 from funnelwise.errors import UserError
-from funnelwise.metrics.dimensions import keyed, overlaps_days, window
+from funnelwise.metrics.dimensions import keyed, window
 from funnelwise.metrics.shrinkage import shrink
 from funnelwise.pipeline.snapshot import Snapshot
 from funnelwise.plan.period import Period
+from funnelwise.plan.quotas import pro_rata
 from funnelwise.schema.crm import Crm
 
 
 def quotas(crm: Crm, period: Period, by: str) -> pd.DataFrame:
     """Per group: the quota for the period (quota rows pro rata to their overlap)."""
-    q = crm.quotas
-    q = q.filter(overlaps_days(q.period_start, q.period_end, period.start, period.end))
-    rows = keyed(crm, q, rep_col="rep_id", by=by).select(
-        "key", "parent", "period_start", "period_end", "amount").to_pandas()
-    if rows.empty:
+    frame, _ = pro_rata(crm, period, by)
+    if frame.empty:
         raise UserError(f"no quota overlaps {period.label} ({period.start} to {period.end}); "
                         "import quotas.csv (rep_id, period_start, period_end, amount) or pick "
                         "another --period")
-    starts = pd.to_datetime(rows["period_start"]).dt.date
-    ends = pd.to_datetime(rows["period_end"]).dt.date
-    share = [period.overlap_days(s, e) / ((e - s).days + 1)
-             for s, e in zip(starts, ends, strict=True)]
-    rows["quota"] = rows["amount"] * np.array(share)
-    out = rows.groupby(["key", "parent"], as_index=False)["quota"].sum()
-    return out[out["quota"] > 0].reset_index(drop=True)
+    return frame
 
 
 def won_so_far(crm: Crm, period: Period, snap: Snapshot, by: str) -> ir.Table:

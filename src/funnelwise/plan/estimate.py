@@ -30,13 +30,14 @@ import pandas as pd
 from funnelwise.errors import UserError
 from funnelwise.frames import rows
 from funnelwise.metrics.cycle import cycle_stats
-from funnelwise.metrics.dimensions import ALL, keyed, overlaps_days, window
+from funnelwise.metrics.dimensions import ALL, keyed, window
 from funnelwise.metrics.funnel import funnel_counts, funnel_of
 from funnelwise.metrics.result import deferred_sql
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, Posterior, parent_rates, posterior
 from funnelwise.plan import leadtime
 from funnelwise.plan.model import DealSize, Rate, RepFunnel
 from funnelwise.plan.period import Period
+from funnelwise.plan.quotas import pro_rata
 from funnelwise.schema.crm import Crm
 
 RATE_MODES = ("shrunk", "raw")
@@ -188,29 +189,15 @@ def figures(crm: Crm, opts: Options, by: str, counts: Counts | None = None) -> F
                         "cycle": deferred_sql(cyc)})
 
 
-def _overlap_share(period: Period, frame: pd.DataFrame) -> np.ndarray:
-    """Share of each quota row's days (period_start to period_end) inside the period."""
-    starts = pd.to_datetime(frame["period_start"]).dt.date
-    ends = pd.to_datetime(frame["period_end"]).dt.date
-    return np.array([period.overlap_days(s, e) / ((e - s).days + 1)
-                     for s, e in zip(starts, ends, strict=True)])
-
-
 def period_quotas(crm: Crm, period: Period,
                   by: str) -> tuple[pd.DataFrame, Callable[[], str]]:
     """Per key: the quota for the period, each quota row counted pro rata to its overlap."""
-    q = crm.quotas
-    q = q.filter(overlaps_days(q.period_start, q.period_end, period.start, period.end))
-    expr = keyed(crm, q, rep_col="rep_id", by=by).select(
-        "key", "parent", "period_start", "period_end", "amount")
-    frame = expr.to_pandas()
+    frame, expr = pro_rata(crm, period, by)
     if frame.empty:
         raise UserError(f"no quota overlaps {period.label} ({period.start} to {period.end}); "
                         "import quotas.csv (rep_id, period_start, period_end, amount) or give "
                         "the numbers with --quota, --deal-size, --win-rate and --step")
-    frame["quota"] = frame["amount"] * _overlap_share(period, frame)
-    out = frame.groupby(["key", "parent"], as_index=False)["quota"].sum()
-    return out[out["quota"] > 0].reset_index(drop=True), deferred_sql(expr)
+    return frame, deferred_sql(expr)
 
 
 def thin_history(fig: Figures, key: str, opts: Options) -> str:

@@ -95,11 +95,10 @@ def _deals(raw: pd.DataFrame, flags: pd.DataFrame, model: WinModel | None,
     d["probability"] = model.probability(d) if model else np.nan
     d["realistic_value"] = d["amount"] * d["probability"]
     lists = _flag_lists(flags)
-    ids = d["opportunity_id"].tolist()
+    per_deal = [lists.get(i) or [] for i in d["opportunity_id"].tolist()]
     # an object array built item by item: pandas would read a list of lists as rows
-    d["flags"] = np.fromiter((lists.get(i) or [] for i in ids), dtype=object, count=len(ids))
-    d["flag_count"] = np.fromiter((len(lists.get(i, ())) for i in ids), dtype="int64",
-                                  count=len(ids))
+    d["flags"] = np.fromiter(per_deal, dtype=object, count=len(per_deal))
+    d["flag_count"] = np.array([len(f) for f in per_deal], dtype="int64")
     bad = flags.loc[flags["disqualifying"], "opportunity_id"].unique()
     d["qualified"] = ~d["opportunity_id"].isin(bad)
     return d[DEAL_COLUMNS].reset_index(drop=True)

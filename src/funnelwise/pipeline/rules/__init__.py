@@ -114,7 +114,7 @@ def _ok(v: Any) -> bool:
     """Not missing (None, NaN, NaT or NA); numbers and timestamps are checked first, as most
     evidence values are one or the other."""
     if isinstance(v, float | dt.datetime):
-        return v == v and v is not pd.NaT
+        return v == v  # false for NaN and NaT
     return v is not None and not bool(pd.isna(v))
 
 

@@ -26,3 +26,70 @@ def first_of(*names: str, null_values: tuple[str, ...] = ()) -> Expression:
 def truthy(expr: str) -> str:
     """SQL: the text value is a yes (1, true, yes), as exports write booleans."""
     return f"lower(coalesce({expr}, '')) IN ('1', 'true', 'yes', 'y')"
+
+
+def column_ref(raw: RawFile, *names: str, alias: str = "src") -> str | None:
+    """SQL reference to the first header present among `names` (`alias."Header"`), or None."""
+    header = raw.find(*names)
+    return None if header is None else f"{alias}.{quote(header)}"
+
+
+def text_of(raw: RawFile, *names: str, alias: str = "src") -> str:
+    """The first header present among `names` as trimmed text, NULL when empty or absent."""
+    ref = column_ref(raw, *names, alias=alias)
+    return "NULL" if ref is None else f"NULLIF(trim(CAST({ref} AS VARCHAR)), '')"
+
+
+def first_listed(*names: str) -> Expression:
+    """The first value of a `;`-separated list (HubSpot's associated records), trimmed."""
+
+    def build(raw: RawFile, others: Mapping[str, RawFile]) -> str:
+        text = text_of(raw, *names)
+        return "NULL" if text == "NULL" else f"NULLIF(trim(split_part({text}, ';', 1)), '')"
+
+    return build
+
+
+def snake(expr: str) -> str:
+    """SQL: a vendor's value in lower case with underscores (`No Show` -> `no_show`)."""
+    return (f"NULLIF(trim(regexp_replace(lower({expr}), '[^a-z0-9]+', '_', 'g'), '_'), '')")
+
+
+ZONED = r"\d:\d\d(:\d\d(\.\d+)?)?\s*(Z|[+-]\d\d(:?\d\d)?|[A-Za-z][A-Za-z_/+-]*)$"
+"""A time followed by a zone: `Z`, an offset (`+0000`, `+01:00`) or a name (`CET`)."""
+
+
+def timestamp_sql(expr: str) -> str:
+    """SQL: a date or date-time text as `YYYY-MM-DD HH:MM:SS`.
+
+    A time with a zone or offset (`2024-03-05T14:30:00.000+0100`, `... CET`) is converted to
+    UTC; one without is kept as written. Text that is not a date stays as it is, so the
+    import reports it with its row instead of dropping it.
+    """
+    fmt = "'%Y-%m-%d %H:%M:%S'"
+    zoned = f"strftime(timezone('UTC', TRY_CAST({expr} AS TIMESTAMPTZ)), {fmt})"
+    local = f"strftime(TRY_CAST({expr} AS TIMESTAMP), {fmt})"
+    parsed = f"CASE WHEN regexp_matches({expr}, '{ZONED}') THEN {zoned} ELSE {local} END"
+    return f"coalesce({parsed}, {expr})"
+
+
+def timestamp_of(*names: str, alias: str = "src") -> Expression:
+    """The first non-empty value among the headers present in `names`, as a timestamp text.
+
+    Unlike `first_of`, a header that is present but empty on a row falls through to the next
+    (a task without `CompletedDateTime` is dated by its `ActivityDate`).
+    """
+
+    def build(raw: RawFile, others: Mapping[str, RawFile]) -> str:
+        return timestamp_sql(coalesce_of(raw, *names, alias=alias))
+
+    return build
+
+
+def coalesce_of(raw: RawFile, *names: str, alias: str = "src") -> str:
+    """SQL: the first non-empty value among the headers of `names` present in `raw`."""
+    found = dict.fromkeys(text_of(raw, n, alias=alias) for n in names)
+    texts = [t for t in found if t != "NULL"]
+    if not texts:
+        return "NULL"
+    return texts[0] if len(texts) == 1 else f"coalesce({', '.join(texts)})"

@@ -106,13 +106,24 @@ def test_maven_cycle_json_equals_plain_sql(maven_path):
             pytest.approx([p25, p50, p75, p90], abs=1e-9))
 
 
-@needs(SPARKLE)
-def test_sparklesquad_mapping_win_rates_equal_plain_sql(tmp_path):
-    ws_path = str(tmp_path / "sq.duckdb")
-    result = runner.invoke(app, ["import", "--workspace", ws_path, "--mapping",
+SPARKLE_PIPELINE = f"read_csv('{SPARKLE / 'sales-pipeline.csv'}', all_varchar=true)"
+SPARKLE_PRODUCTS = f"read_csv('{SPARKLE / 'products.csv'}', all_varchar=true)"
+
+
+@pytest.fixture(scope="module")
+def sparkle_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The sparklesquad export imported with the example mapping, through the CLI."""
+    path = tmp_path_factory.mktemp("sparkle") / "sq.duckdb"
+    result = runner.invoke(app, ["import", "--workspace", str(path), "--mapping",
                                  str(DOCS / "sparklesquad" / "mapping.toml"), str(SPARKLE)])
     assert result.exit_code == 0, result.output
-    raw = f"read_csv('{SPARKLE / 'sales-pipeline.csv'}', all_varchar=true)"
+    return path
+
+
+@needs(SPARKLE)
+def test_sparklesquad_mapping_win_rates_equal_plain_sql(sparkle_path):
+    ws_path = str(sparkle_path)
+    raw = SPARKLE_PIPELINE
     expected = {
         agent: (won, lost) for agent, won, lost in raw_sql(
             "SELECT Sales_Agent, count(*) FILTER (Deal_Stage = 'Won'), "
@@ -128,6 +139,37 @@ def test_sparklesquad_mapping_win_rates_equal_plain_sql(tmp_path):
     with Workspace(Path(ws_path)) as ws:
         assert ws.con.execute("SELECT count(*) FROM opportunities WHERE status = 'open'"
                               ).fetchall()[0][0] == open_deals
+
+
+def sparkle_amounts(select: str) -> list[tuple]:
+    """Plain SQL over the raw files: Close_Value where it is a number other than 0, else the
+    list price of the product in products.csv (whose names are the pipeline's, as written)."""
+    return raw_sql(
+        "WITH d AS (SELECT s.*, CASE WHEN TRY_CAST(s.Close_Value AS DOUBLE) <> 0 "
+        "THEN TRY_CAST(s.Close_Value AS DOUBLE) ELSE TRY_CAST(p.Sales_Price AS DOUBLE) END "
+        f"AS amount FROM {SPARKLE_PIPELINE} s LEFT JOIN {SPARKLE_PRODUCTS} p "
+        f"ON p.Product = s.Product) {select}")
+
+
+@needs(SPARKLE)
+def test_sparklesquad_amounts_are_close_value_or_list_price_as_plain_sql(sparkle_path):
+    (not_numbers,) = raw_sql(f"SELECT count(*) FROM {SPARKLE_PIPELINE} WHERE Close_Value "
+                             "IS NOT NULL AND TRY_CAST(Close_Value AS DOUBLE) IS NULL")[0]
+    assert not_numbers == 0  # so "a number other than 0" and the mapping's rule agree here
+    expected = dict(sparkle_amounts("SELECT Opportunity_ID, amount FROM d"))
+    by_stage = {stage: (n, total) for stage, n, total in sparkle_amounts(
+        "SELECT Deal_Stage, count(amount), sum(amount) FROM d GROUP BY 1")}
+    with Workspace(sparkle_path) as ws:
+        got = dict(ws.con.execute("SELECT opportunity_id, amount FROM opportunities").fetchall())
+        by_status = {status: (n, total) for status, n, total in ws.con.execute(
+            "SELECT status, count(amount), sum(amount) FROM opportunities GROUP BY 1").fetchall()}
+    assert len(got) == len(expected) == 14277
+    assert got == pytest.approx(expected)
+    assert set(by_stage) == {"Won", "Lost", "In_Progress"}
+    for stage, status in (("Won", "won"), ("Lost", "lost"), ("In_Progress", "open")):
+        assert by_status[status][0] == by_stage[stage][0]
+        assert by_status[status][1] == pytest.approx(by_stage[stage][1])
+    assert sum(n for n, _ in by_status.values()) == 14277  # every deal has an amount
 
 
 @needs(SALESFORCE)
@@ -150,3 +192,4 @@ def test_mapping_example_in_docs_is_the_one_tested():
         assert (DOCS / "sparklesquad" / name).read_text() in guide
     preset = load_mapping(DOCS / "sparklesquad" / "mapping.toml")
     assert [s.table for s in preset.specs] == ["opportunities", "reps", "accounts"]
+    assert preset.lookups == ("products.csv",)

@@ -17,10 +17,11 @@ from funnelwise.io import presets
 from funnelwise.io.importer import run_import
 from funnelwise.io.presets.headers import timestamp_sql
 from funnelwise.io.workspace import Workspace
-from tests.conftest import HERE
+from tests.conftest import HERE, SALESFORCE, needs
 
 runner = CliRunner()
 HUBSPOT = HERE / "fixtures" / "hubspot_activities"
+SF = HERE / "fixtures" / "salesforce_activities"
 DEALS = HUBSPOT / "hubspot-crm-exports-all-deals-2026-03-31.csv"
 ACTIVITY_STEPS = ("outreach", "conversation", "meeting")
 
@@ -96,6 +97,81 @@ def test_hubspot_export_with_internal_names_and_values(tmp_path):
     assert got == {"1": ("call", "connected"), "2": ("call", "left_voicemail"),
                    "3": ("meeting", "held"), "4": ("meeting", "no_show")}
     assert str(when) == "2026-02-03 08:00:00"  # +01:00 read as UTC
+
+
+def test_salesforce_tasks_and_events(tmp_path):
+    counts = import_and_count(SF, "salesforce", tmp_path / "sf.duckdb")
+    # Ana Silva (0058d000001AnaAAA): tasks A1 call Connected, A2 call Left Voicemail, A3 call
+    #   Meaningful Connect, A4 + A5 emails, A7 Task of Type Call (No Answer) -> outreach 6,
+    #   conversation 2 (A1, A3); A6 is a list email, A8 still open, A9 deleted.
+    #   Events: A1 held; A2 deleted; A3 starts after the export; A4 ends (10:30) after the
+    #   export's latest SystemModstamp (2026-03-01 10:00) -> meeting 1
+    # Ben Okafor (0058d000001BenAAA): B1 call Connected - Interested, B2 call Busy, B3 LinkedIn,
+    #   B4 Cadence of Type Email -> outreach 4, conversation 1 (B1); B5 is Type Other.
+    #   Events: B1 all-day, B2, B4 (shown as Free, still held) -> 3; B0 is his copy of Ana's
+    #   group event, B3 the record of a recurring series
+    # Mia Moreau (manager) has no activity
+    assert counts == {"0058d000001AnaAAA": (6, 2, 1), "0058d000001BenAAA": (4, 1, 3)}
+
+
+def test_salesforce_outputs(tmp_path):
+    with Workspace(tmp_path / "sf.duckdb") as ws:
+        run_import(ws, [SF], presets.get("salesforce"))
+    got = activities(tmp_path / "sf.duckdb")
+    assert got["00T8d00000TskA2AAA"] == ("call", "left_voicemail")
+    assert got["00T8d00000TskA4AAA"] == ("email", None)  # Task has no reply field
+    assert got["00T8d00000TskA6AAA"] == ("list_email", None)
+    assert got["00T8d00000TskB5AAA"] == ("other", None)
+    assert got["00U8d00000EvtA3AAA"] == ("meeting", "scheduled")
+    assert not {"00T8d00000TskA8AAA", "00T8d00000TskA9AAA", "00U8d00000EvtA2AAA",
+                "00U8d00000EvtB0AAA", "00U8d00000EvtB3AAA"} & set(got)
+
+
+def test_salesforce_report_export_headers(tmp_path):
+    report = tmp_path / "task_report.csv"
+    report.write_text("Activity ID,Assigned,Subject,Date,Task Subtype,Type,Call Result\n"
+                      "T1,Ana Silva,Call,2026-02-02,Call,Call,Spoke with contact\n"
+                      "T2,Ana Silva,Email,2026-02-03,Email,Email,\n")
+    with Workspace(tmp_path / "ws.duckdb") as ws:
+        run_import(ws, [SF / "Opportunity.csv", SF / "User.csv", report],
+                   presets.get("salesforce"))
+        reps = {r[0] for r in ws.con.execute("SELECT rep_id FROM activities").fetchall()}
+    assert activities(tmp_path / "ws.duckdb") == {"T1": ("call", "connected"),
+                                                   "T2": ("email", None)}
+    assert reps == {"Ana Silva"}
+
+
+@needs(SALESFORCE)
+def test_salesforce_real_event_export_has_a_header_and_no_rows(tmp_path):
+    events = SALESFORCE / "Event.csv"
+    with Workspace(tmp_path / "sf.duckdb") as ws:
+        result = run_import(ws, [SF / "Opportunity.csv", SF / "User.csv", events],
+                            presets.get("salesforce"))
+        (count,) = ws.con.execute("SELECT count(*) FROM activities").fetchall()[0]
+    assert result.used["activities"] == ["Event.csv"] and count == 0
+
+
+@needs(SALESFORCE)
+def test_salesforce_real_event_headers_read_a_meeting(tmp_path):
+    """The real export's header with one row written under it: a past meeting, held."""
+    header = (SALESFORCE / "Event.csv").read_text().splitlines()[0]
+    values = {"Id": "00U000000000001AAA", "OwnerId": "0058d000001AnaAAA",
+              "WhatId": "0068d00000OppA1AAA", "IsAllDayEvent": "0",
+              "ActivityDateTime": "2026-02-10 15:00:00", "ActivityDate": "2026-02-10",
+              "DurationInMinutes": "60", "IsDeleted": "0", "IsChild": "0",
+              "GroupEventType": "0", "IsRecurrence": "0",
+              "SystemModstamp": "2026-02-11 08:00:00"}
+    names = [h.strip('"') for h in header.split(",")]
+    (tmp_path / "Event.csv").write_text(
+        header + "\n" + ",".join(f'"{values.get(n, "")}"' for n in names) + "\n")
+    with Workspace(tmp_path / "sf.duckdb") as ws:
+        run_import(ws, [SF / "Opportunity.csv", SF / "User.csv", tmp_path / "Event.csv"],
+                   presets.get("salesforce"))
+        rows = ws.con.execute("SELECT activity_id, rep_id, type, occurred_at, "
+                              "opportunity_id, output FROM activities").fetchall()
+    assert [(*r[:3], str(r[3]), *r[4:]) for r in rows] == [
+        ("00U000000000001AAA", "0058d000001AnaAAA", "meeting", "2026-02-10 15:00:00",
+         "0068d00000OppA1AAA", "held")]
 
 
 @pytest.mark.parametrize(("text", "expected"), [

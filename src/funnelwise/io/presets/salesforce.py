@@ -1,14 +1,33 @@
 """Salesforce: a data export (Opportunity.csv, OpportunityHistory.csv, Task.csv, Event.csv,
 User.csv, Account.csv, Lead.csv) or report exports with their usual headers ("Opportunity ID",
-"Stage", "Close Date", "Opportunity Owner", ...).
+"Stage", "Close Date", "Opportunity Owner", "Assigned", "Call Result", ...).
 
 - Ids are kept as Salesforce writes them; the empty id `000000000000000AAA` counts as empty.
 - Status: IsWon -> won, else IsClosed -> lost, else open (report exports: "Won"/"Closed");
   without those columns, the stage names Closed Won / Closed Lost decide.
 - closed_at = CloseDate of closed deals; expected_close_date = CloseDate.
 - Stage history from OpportunityHistory (StageName at CreatedDate).
-- Tasks and Events become activities: type = TaskSubtype or Type (lower case), Events default to
-  `meeting`; WhoId starting 00Q is a lead, WhatId starting 006 an opportunity.
+- Date-times are read as written (`2018-10-13 17:16:45`) or, with an offset
+  (`2018-10-13T17:16:45.000+0000`), converted to UTC.
+
+Activities (WhoId starting 00Q is a lead, WhatId starting 006 an opportunity; rep = OwnerId):
+- Tasks: deleted ones (IsDeleted) and open ones (IsClosed false: a to-do, not yet done) are
+  left out. type from TaskSubtype: Call -> `call`, Email -> `email`, LinkedIn -> `linkedin`,
+  ListEmail -> `list_email` (a mass email, not outreach); Task and Cadence say nothing of the
+  channel, so Type decides (Call -> `call`, Email -> `email`, Other -> `other`, ...), else
+  `task`. occurred_at = CompletedDateTime, else ActivityDate (the due date), else CreatedDate.
+- Task output: CallDisposition (free text, "the result of a given call") in lower case with
+  underscores, and `connected` for a live conversation: values starting with "Connected",
+  and Answered, Meaningful Connect, Spoke With Contact, Conversation. Task has no reply field,
+  so no email is `replied` (replies live on EmailMessage, which is not read).
+- Events are meetings. Left out: deleted ones, an invitee's copy of a group event (IsChild:
+  the meeting counts once, for its owner) and the records that describe a recurring series
+  rather than one occurrence (IsRecurrence, GroupEventType 3). output `held` when the event
+  ended (EndDateTime, else start + DurationInMinutes, else the end of its day for all-day
+  events) before the export was taken, i.e. before the latest SystemModstamp or
+  LastModifiedDate in the file; `scheduled` otherwise. Salesforce's Event has no status: Type
+  (Call, Email, Meeting, Other) and ShowAs (Busy, Out of Office, Free) say nothing of whether
+  it took place, so a cancelled meeting that was kept rather than deleted counts as held.
 """
 
 from __future__ import annotations
@@ -16,11 +35,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from funnelwise.io.presets import Preset, funnel_text, register
-from funnelwise.io.presets.headers import first_of, truthy
+from funnelwise.io.presets.headers import (
+    coalesce_of,
+    first_of,
+    snake,
+    timestamp_of,
+    timestamp_sql,
+    truthy,
+)
 from funnelwise.io.sources import RawFile
 from funnelwise.io.spec import Expression, TableSpec
 
 NULL_ID = ("000000000000000AAA",)
+CONNECTED = ("answered", "meaningful_connect", "spoke_with_contact", "conversation")
+"""Call results that mean a live conversation, besides those starting with `connected`."""
+
+OWNER = ("OwnerId", "Assigned", "Assigned To", "Owner")
 
 
 def _id(*names: str) -> Expression:
@@ -39,7 +69,7 @@ def _status(raw: RawFile, others: Mapping[str, RawFile]) -> str:
 
 
 def _closed_at(raw: RawFile, others: Mapping[str, RawFile]) -> str:
-    close = first_of("CloseDate", "Close Date")(raw, others)
+    close = timestamp_of("CloseDate", "Close Date")(raw, others)
     return f"CASE WHEN ({_status(raw, others)}) <> 'open' THEN {close} END"
 
 
@@ -50,12 +80,70 @@ def _prefixed(names: tuple[str, ...], prefix: str) -> Expression:
     return build
 
 
-def _activity_type(default: str) -> Expression:
-    def build(raw: RawFile, others: Mapping[str, RawFile]) -> str:
-        kind = first_of("TaskSubtype", "Type", "Activity Type", "Task Subtype")(raw, others)
-        return f"lower(coalesce({kind}, '{default}'))"
-    return build
+def _flag(*headers: str, yes: bool = True) -> str:
+    """SQL over a source row: one of the headers is a yes (or, `yes=False`, a no).
 
+    Reads the row as JSON so that a file without the header (a report export) passes.
+    """
+    value = "coalesce(" + ", ".join(f"to_json(src) ->> '{h}'" for h in headers) + ", '')"
+    words = "('1', 'true', 'yes', 'y')" if yes else "('0', 'false', 'no', 'n')"
+    return f"lower({value}) IN {words}"
+
+
+def _task_type(raw: RawFile, others: Mapping[str, RawFile]) -> str:
+    sub = snake(first_of("TaskSubtype", "Task Subtype", "Activity Subtype")(raw, others))
+    kind = snake(first_of("Type", "Task Type", "Activity Type")(raw, others))
+    return (f"CASE WHEN {sub} IN ('call', 'email', 'linkedin') THEN {sub} "
+            f"WHEN {sub} IN ('listemail', 'list_email') THEN 'list_email' "
+            f"ELSE coalesce({kind}, 'task') END")
+
+
+def _call_result(raw: RawFile, others: Mapping[str, RawFile]) -> str:
+    value = snake(first_of("CallDisposition", "Call Result", "Call Disposition")(raw, others))
+    listed = ", ".join(f"'{v}'" for v in CONNECTED)
+    return (f"CASE WHEN {value} LIKE 'connected%' OR {value} IN ({listed}) THEN 'connected' "
+            f"ELSE {value} END")
+
+
+def _held(raw: RawFile, others: Mapping[str, RawFile]) -> str:
+    """SQL: `held` when the event ended before the export was taken, else `scheduled`."""
+    def at(*names: str, alias: str = "src") -> str:
+        return f"TRY_CAST({timestamp_sql(coalesce_of(raw, *names, alias=alias))} AS TIMESTAMP)"
+
+    start = at("StartDateTime", "ActivityDateTime", "Start", "Start Date Time")
+    minutes = coalesce_of(raw, "DurationInMinutes", "Duration")
+    day = at("ActivityDate", "Date")
+    end = (f"coalesce({at('EndDateTime', 'End', 'End Date Time')}, "
+           f"{start} + to_minutes(TRY_CAST({minutes} AS BIGINT)), "
+           f"{day} + INTERVAL 1 DAY, {start})")
+    stamp = at("SystemModstamp", "LastModifiedDate", "Last Modified Date", alias="f")
+    export = (f"coalesce((SELECT max({stamp}) FROM {raw.table} AS f), "
+              "CAST(timezone('UTC', current_timestamp) AS TIMESTAMP))")
+    return f"CASE WHEN {end} IS NULL THEN NULL WHEN {end} <= {export} THEN 'held' " \
+           "ELSE 'scheduled' END"
+
+
+ACTIVITY: dict[str, str | Expression] = {
+    "activity_id": _id("Id", "Activity ID"),
+    "rep_id": _id(*OWNER),
+    "lead_id": _prefixed(("WhoId",), "00Q"),
+    "opportunity_id": _prefixed(("WhatId",), "006"),
+    "account_id": _id("AccountId", "Account ID"),
+}
+TASK: dict[str, str | Expression] = {
+    **ACTIVITY, "type": _task_type, "output": _call_result,
+    "occurred_at": timestamp_of("CompletedDateTime", "ActivityDate", "Date", "Due Date",
+                                "CreatedDate", "Created Date"),
+}
+EVENT: dict[str, str | Expression] = {
+    **ACTIVITY, "type": "'meeting'", "output": _held,
+    "occurred_at": timestamp_of("StartDateTime", "ActivityDateTime", "ActivityDate", "Start",
+                                "Date", "CreatedDate", "Created Date"),
+}
+TASK_WHERE = f"NOT {_flag('IsDeleted')} AND NOT {_flag('IsClosed', 'Closed', yes=False)}"
+EVENT_WHERE = (f"NOT {_flag('IsDeleted')} AND NOT {_flag('IsChild')} "
+               f"AND NOT {_flag('IsRecurrence')} "
+               "AND coalesce(to_json(src) ->> 'GroupEventType', '') <> '3'")
 
 OPPORTUNITY: dict[str, str | Expression] = {
     "opportunity_id": _id("Id", "Opportunity ID"),
@@ -63,26 +151,12 @@ OPPORTUNITY: dict[str, str | Expression] = {
     "account_id": _id("AccountId", "Account ID", "Account Name"),
     "source": first_of("LeadSource", "Lead Source"),
     "product": first_of("Product Name", "Product", "Type"),
-    "created_at": first_of("CreatedDate", "Created Date"),
+    "created_at": timestamp_of("CreatedDate", "Created Date"),
     "stage": first_of("StageName", "Stage"),
     "amount": first_of("Amount"),
-    "expected_close_date": first_of("CloseDate", "Close Date"),
+    "expected_close_date": timestamp_of("CloseDate", "Close Date"),
     "status": _status, "closed_at": _closed_at,
 }
-
-
-def _activities(file: str, default_type: str) -> TableSpec:
-    return TableSpec("activities", file, optional=True, expressions={
-        "activity_id": _id("Id", "Activity ID"),
-        "rep_id": _id("OwnerId", "Assigned", "Owner"),
-        "type": _activity_type(default_type),
-        "occurred_at": first_of("ActivityDateTime", "ActivityDate", "Date", "CreatedDate"),
-        "lead_id": _prefixed(("WhoId",), "00Q"),
-        "opportunity_id": _prefixed(("WhatId",), "006"),
-        "account_id": _id("AccountId", "Account ID"),
-        "output": first_of("CallDisposition", "Status"),
-    })
-
 
 SALESFORCE = register(Preset(
     name="salesforce",
@@ -99,9 +173,11 @@ SALESFORCE = register(Preset(
         TableSpec("stage_history", "opportunityhistory*.csv", optional=True, expressions={
             "opportunity_id": _id("OpportunityId", "Opportunity ID"),
             "stage": first_of("StageName", "Stage", "To Stage"),
-            "entered_at": first_of("CreatedDate", "Created Date", "Last Modified")}),
-        _activities("task*.csv", "task"),
-        _activities("event*.csv", "meeting"),
+            "entered_at": timestamp_of("CreatedDate", "Created Date", "Last Modified")}),
+        TableSpec("activities", "task*.csv", optional=True, expressions=TASK,
+                  where=TASK_WHERE),
+        TableSpec("activities", "event*.csv", optional=True, expressions=EVENT,
+                  where=EVENT_WHERE),
         TableSpec("reps", "user*.csv", optional=True, expressions={
             "rep_id": _id("Id", "User ID"), "name": first_of("Name", "Full Name"),
             "manager": _id("ManagerId", "Manager"), "team": first_of("Department", "Role"),
@@ -111,7 +187,8 @@ SALESFORCE = register(Preset(
             "segment": first_of("Type", "Account Type"), "industry": first_of("Industry"),
             "region": first_of("BillingCountry", "Billing Country", "BillingState")}),
         TableSpec("leads", "lead*.csv", optional=True, expressions={
-            "lead_id": _id("Id", "Lead ID"), "created_at": first_of("CreatedDate", "Create Date"),
+            "lead_id": _id("Id", "Lead ID"),
+            "created_at": timestamp_of("CreatedDate", "Create Date"),
             "source": first_of("LeadSource", "Lead Source"),
             "owner_rep_id": _id("OwnerId", "Lead Owner"),
             "account_id": _id("ConvertedAccountId")}),

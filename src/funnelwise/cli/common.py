@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from funnelwise.errors import FunnelwiseError, UserError
 from funnelwise.io.workspace import DEFAULT_PATH, ENV_VAR, Workspace
@@ -71,8 +72,8 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except UserError as exc:
-            err_console.print(f"[red]error:[/red] {exc}", highlight=False, markup=True,
-                              soft_wrap=True)
+            err_console.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False,
+                              markup=True, soft_wrap=True)
             raise typer.Exit(2) from exc
         except FunnelwiseError as exc:
             err_console.print(f"internal error (please report): {exc}")
@@ -81,8 +82,14 @@ def user_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def waiting(message: str) -> None:
+    """Say on stderr, once, what an open is waiting for (another process holding the file)."""
+    err_console.print(message, highlight=False, markup=False, soft_wrap=True)
+
+
 def open_workspace(path: Path) -> Workspace:
-    return Workspace(path, read_only=True)
+    """The workspace to read; an import holding it is waited for a few seconds."""
+    return Workspace(path, read_only=True, on_wait=waiting)
 
 
 def funnel_override(path: Path | None) -> Funnel | None:

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from funnelwise.cli.common import DEFAULT_WORKSPACE, WorkspaceOpt, console, user_errors
+from funnelwise.cli.common import DEFAULT_WORKSPACE, WorkspaceOpt, console, user_errors, waiting
 from funnelwise.errors import UserError
 
 if TYPE_CHECKING:
@@ -55,6 +55,9 @@ def import_(
     funnel: Annotated[Path | None, typer.Option(help="Funnel TOML to store with the data.")] = None,
     skip_invalid: Annotated[Path | None, typer.Option(
         help="Write rows with problems to this CSV and import the rest.")] = None,
+    wait: Annotated[float, typer.Option(
+        min=0, metavar="SECONDS", help="How long to wait for another process (a dashboard page, "
+        "a report) to close the workspace.")] = 30,
 ) -> None:
     """Import CRM exports; on any problem nothing is written and the exit code is 2."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -69,7 +72,8 @@ def import_(
     chosen = load_mapping(mapping) if mapping else presets.get(preset or "canonical")
     funnel_text = funnel.read_text(encoding="utf-8") if funnel else None
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
-    with Workspace(workspace) as ws, Progress(*columns, console=console, transient=True) as bar:
+    ws = Workspace(workspace, wait=wait, on_wait=waiting)
+    with ws, Progress(*columns, console=console, transient=True) as bar:
         result = run_import(ws, paths, chosen, funnel_text=funnel_text,
                             skip_invalid=skip_invalid, progress=_Bar(bar))
     console.print(_summary(result))

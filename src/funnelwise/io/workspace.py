@@ -3,18 +3,30 @@
 from __future__ import annotations
 
 import os
+import re
+import shlex
+import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from funnelwise.errors import UserError
 from funnelwise.schema import TABLES, Funnel, default_funnel
 from funnelwise.schema.crm import Crm
 from funnelwise.schema.funnel import parse_funnel
 
+if TYPE_CHECKING:
+    import duckdb
+
 DEFAULT_PATH = "funnelwise.duckdb"
 ENV_VAR = "FUNNELWISE_WORKSPACE"
 META = "funnelwise_meta"
 SCHEMA_VERSION = "1"
+DEFAULT_WAIT = 5.0  # seconds an open waits for another process to let go of the file
+POLL = 0.2  # seconds between two tries
+Stamp = tuple[tuple[int, int, int], ...]
+HELD = re.compile(r"Conflicting lock is held in (?P<program>.*?) \(PID (?P<pid>\d+)\)")
 
 
 def default_path() -> Path:
@@ -48,31 +60,136 @@ def _nearby(path: Path) -> str:
     return f"; workspaces in {folder}: {shown} (--workspace {folder / found[0]})"
 
 
+class WorkspaceBusy(UserError):
+    """Another process holds the workspace file and did not let go within the wait."""
+
+    def __init__(self, message: str, *, holder: str) -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
+def stamp(path: Path) -> Stamp:
+    """The version of the file as the operating system sees it: inode, size and modification
+    time of the workspace and of its write-ahead log. Whatever a writer commits changes it, so
+    results kept across opens are keyed on it (a missing file has an empty stamp)."""
+    found = []
+    for each in (Path(path), Path(f"{path}.wal")):
+        try:
+            st = each.stat()
+        except FileNotFoundError:
+            continue
+        found.append((st.st_ino, st.st_size, st.st_mtime_ns))
+    return tuple(found)
+
+
+def describe_process(pid: int, program: str = "") -> str:
+    """`funnelwise serve --workspace demo.duckdb` (PID 1234), read from /proc/<pid>/cmdline
+    where the system has it; else the program DuckDB names, or only the PID."""
+    try:
+        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        raw = b""
+    argv = [a.decode(errors="replace") for a in raw.split(b"\0") if a]
+    if not argv:
+        return f"{Path(program).name} (PID {pid})" if program else f"PID {pid}"
+    return f"`{command_line(argv)}` (PID {pid})"
+
+
+def command_line(argv: list[str], *, width: int = 160) -> str:
+    """A process's arguments as a user would type them: `funnelwise serve -w demo.duckdb`
+    for `/venv/bin/python /venv/bin/funnelwise serve -w demo.duckdb` (programs by name)."""
+    if Path(argv[0]).name.startswith("python") and len(argv) > 1 and argv[1][:1] != "-":
+        argv = argv[1:]  # a script run by its interpreter: name the script
+    text = " ".join([Path(argv[0]).name, *map(_shown, argv[1:])])
+    return text if len(text) <= width else text[:width - 3] + "..."
+
+
+def _shown(arg: str) -> str:
+    """An argument as a user would type it: quoted when it has spaces."""
+    if arg and not any(c.isspace() or c in "'\"" for c in arg):
+        return arg
+    return f'"{arg}"' if '"' not in arg else shlex.quote(arg)
+
+
+def lock_holder(exc: Exception) -> str | None:
+    """Who holds the file, when `exc` is DuckDB's lock error (None for any other error)."""
+    text = str(exc)
+    found = HELD.search(text)
+    if found:
+        return describe_process(int(found["pid"]), found["program"])
+    return "another process" if "Could not set lock" in text else None
+
+
+def busy_error(path: Path, holder: str, *, read_only: bool, wait: float) -> WorkspaceBusy:
+    """What to tell a reader (a writer holds the file) or a writer (anyone holds it) whose
+    wait ran out."""
+    if read_only:
+        return WorkspaceBusy(
+            f"workspace {path} is being written by {holder}, still after {wait:g} s; try "
+            "again when it has finished", holder=holder)
+    return WorkspaceBusy(
+        f"workspace {path} is held by {holder}, still after {wait:g} s; try again when it "
+        "has finished, stop it, or wait longer with --wait SECONDS", holder=holder)
+
+
+def connect(path: Path, *, read_only: bool, wait: float = DEFAULT_WAIT,
+            on_wait: Callable[[str], None] | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection to `path`, trying again for up to `wait` seconds while another
+    process holds the file (DuckDB lets one process write a file, or several read it).
+
+    `on_wait` is told once, in a sentence, what the open is waiting for. When the wait runs
+    out, `WorkspaceBusy` names the process holding the file.
+    """
+    import duckdb
+
+    deadline = time.monotonic() + wait
+    told = False
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.Error as exc:
+            holder = lock_holder(exc)
+            if holder is None:
+                raise UserError(f"cannot open workspace {path}: {exc}") from exc
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise busy_error(path, holder, read_only=read_only, wait=wait) from exc
+            if on_wait is not None and not told:
+                on_wait(f"workspace {path} is in use by {holder}; waiting up to {wait:g} s "
+                        "for it to close")
+                told = True
+            time.sleep(min(POLL, left))
+
+
+def require(path: Path) -> None:
+    """A user error, with where to look instead, when there is no workspace at `path`."""
+    if not Path(path).exists():
+        raise UserError(
+            f"workspace {path} does not exist; import data first "
+            f"(funnelwise import --workspace {path} DIR) or run `funnelwise demo`; another "
+            f"workspace: --workspace PATH, or set {ENV_VAR}{_nearby(path)}"
+        )
+
+
 class Workspace:
     """An open workspace. Use as a context manager; `crm()` gives the tables to metrics."""
 
-    def __init__(self, path: Path, *, create: bool = True, read_only: bool = False) -> None:
+    def __init__(self, path: Path, *, create: bool = True, read_only: bool = False,
+                 wait: float = DEFAULT_WAIT, on_wait: Callable[[str], None] | None = None,
+                 ) -> None:
         """Open a workspace to write (creating it if needed), or with `create=False` (or
         `read_only=True`) an existing one to read.
 
-        DuckDB lets one process write a file or several read it: metric commands, reports and
-        the dashboard read, so they can run side by side; an import waits until they close.
+        DuckDB lets one process write a file or several read it. Metric commands, reports and
+        each dashboard request read, and close when done; an import writes. An open that
+        finds the file held by another process tries again for up to `wait` seconds (see
+        `connect`), then fails with `WorkspaceBusy` naming that process.
         """
         read_only = read_only or not create
         self.path = path
-        if read_only and not path.exists():
-            raise UserError(
-                f"workspace {path} does not exist; import data first "
-                f"(funnelwise import --workspace {path} DIR) or run `funnelwise demo`; another "
-                f"workspace: --workspace PATH, or set {ENV_VAR}{_nearby(path)}"
-            )
-        import duckdb
-
-        try:
-            self.con = duckdb.connect(str(path), read_only=read_only)
-        except duckdb.Error as exc:
-            hint = " (is another funnelwise command writing to it?)" if "lock" in str(exc) else ""
-            raise UserError(f"cannot open workspace {path}: {exc}{hint}") from exc
+        if read_only:
+            require(path)
+        self.con = connect(path, read_only=read_only, wait=wait, on_wait=on_wait)
         if not read_only:
             self._create()
 

@@ -50,9 +50,7 @@ def org_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def app(org_path: Path) -> Any:
-    app = create_app(org_path)
-    yield app
-    app.state.dashboard.workspace.close()
+    return create_app(org_path)
 
 
 @pytest.fixture(scope="module")

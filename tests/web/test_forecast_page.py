@@ -52,9 +52,7 @@ def sim_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def sim(sim_path: Path) -> Client:
-    app = create_app(sim_path)
-    yield Client(app)
-    app.state.dashboard.workspace.close()
+    return Client(create_app(sim_path))
 
 
 @pytest.fixture(scope="module")

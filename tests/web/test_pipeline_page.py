@@ -65,9 +65,7 @@ def pipe_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def papp(pipe_path: Path) -> Any:
-    app = create_app(pipe_path)
-    yield app
-    app.state.dashboard.workspace.close()
+    return create_app(pipe_path)
 
 
 @pytest.fixture(scope="module")
@@ -76,9 +74,10 @@ def pclient(papp: Any) -> Cached:
 
 
 @pytest.fixture(scope="module")
-def ctx(papp: Any) -> Any:
-    """A page context over the org with no filters (the app's open workspace)."""
-    return make_context(papp.state.dashboard.workspace.crm(), Filters())
+def ctx(pipe_path: Path) -> Any:
+    """A page context over the org with no filters (a read-only open, as a page's)."""
+    with Workspace(pipe_path, read_only=True) as ws:
+        yield make_context(ws.crm(), Filters())
 
 
 def by_rep(rows: list[dict[str, Any]], key: str = "rep") -> dict[str, dict[str, Any]]:

@@ -69,9 +69,7 @@ def quota_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def qapp(quota_path: Path) -> Any:
-    app = create_app(quota_path)
-    yield app
-    app.state.dashboard.workspace.close()
+    return create_app(quota_path)
 
 
 @pytest.fixture(scope="module")
@@ -80,9 +78,10 @@ def qclient(qapp: Any) -> Cached:
 
 
 @pytest.fixture(scope="module")
-def ctx(qapp: Any) -> Any:
-    """A page context over the quota org with no filters (the app's open workspace)."""
-    return make_context(qapp.state.dashboard.workspace.crm(), Filters())
+def ctx(quota_path: Path) -> Any:
+    """A page context over the org with no filters (a read-only open, as a page's)."""
+    with Workspace(quota_path, read_only=True) as ws:
+        yield make_context(ws.crm(), Filters())
 
 
 def plan_of(page: dict[str, Any]) -> dict[str, Any]:

@@ -17,18 +17,19 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8765,
 ) -> None:
-    """Serve the dashboard: team overview and rep pages, each with a JSON twin under /api."""
+    """Serve the dashboard: team overview and rep pages, each with a JSON twin under /api.
+
+    The workspace is opened only while a page reads it, so `funnelwise import` can write to it
+    while the dashboard runs; the next page shows the new data.
+    """
     import uvicorn
 
     from funnelwise.web.app import create_app
 
     app = create_app(workspace)
-    try:
-        console.print(f"funnelwise dashboard on http://{host}:{port}/ (workspace {workspace}); "
-                      f"Ctrl+C stops it", highlight=False)
-        uvicorn.run(app, host=host, port=port, log_level="warning")
-    finally:
-        app.state.dashboard.workspace.close()
+    console.print(f"funnelwise dashboard on http://{host}:{port}/ (workspace {workspace}); "
+                  f"Ctrl+C stops it", highlight=False)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
 def register(app: typer.Typer) -> None:

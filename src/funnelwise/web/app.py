@@ -22,47 +22,71 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
-from funnelwise.io.workspace import Workspace
+from funnelwise.io.workspace import DEFAULT_WAIT, Stamp, require, stamp
 from funnelwise.web import errors, filters, render
-from funnelwise.web.context import Context, make_context
+from funnelwise.web.context import Context
 from funnelwise.web.page import Data, Page
+from funnelwise.web.reading import Changed, Reading
 from funnelwise.web.views import PAGES
 
 CACHE_FOREVER = {"Cache-Control": "public, max-age=31536000, immutable"}
 ASSETS = {"style.css": "text/css; charset=utf-8", "favicon.svg": "image/svg+xml"}
+ATTEMPTS = 3  # reads of a request that each found the file changed by an import
 
 
 class Dashboard:
-    """The open workspace behind the app; DuckDB is queried by one request at a time.
+    """The dashboard over a workspace file, which it opens only while a request reads it.
 
-    While the app runs it holds the workspace file, so no other process changes the data:
-    the figures computed for a set of filters are kept (the last `keep` sets) and reused as
-    the user moves between pages with the same filters, and so is each page's data (a page
-    seen again, or its JSON twin, is not computed again).
+    Requests run one at a time. Results computed for a set of filters (metrics, each page's
+    data) are kept for the last `keep` sets, as long as the file is unchanged (its `stamp`):
+    moving between pages with the same filters, or to a page's JSON twin, computes nothing
+    again, and a request whose results are all kept does not open the file at all. An import
+    changes the stamp, so the next request reads the new data. A request that must read while
+    an import writes waits up to `wait` seconds, then answers 503.
     """
 
-    def __init__(self, workspace: Workspace, *, keep: int = 16) -> None:
-        self.workspace = workspace
+    def __init__(self, path: Path, *, keep: int = 16, wait: float = DEFAULT_WAIT) -> None:
+        self.path = Path(path)
         self.lock = threading.Lock()
         self.keep = keep
-        self.contexts: OrderedDict[filters.Filters, Context] = OrderedDict()
+        self.wait = wait
+        self.version: Stamp = ()
+        self.memos: OrderedDict[filters.Filters, dict[Any, Any]] = OrderedDict()
 
-    def context(self, chosen: filters.Filters) -> Context:
-        if chosen not in self.contexts:
-            self.contexts[chosen] = make_context(self.workspace.crm(), chosen)
-            while len(self.contexts) > self.keep:
-                self.contexts.popitem(last=False)
-        self.contexts.move_to_end(chosen)
-        return self.contexts[chosen]
+    def memo(self, version: Stamp, chosen: filters.Filters) -> dict[Any, Any]:
+        """The results kept for `chosen` on this version of the file (all dropped when the
+        file has changed)."""
+        if version != self.version:
+            self.memos.clear()
+            self.version = version
+        memo = self.memos.setdefault(chosen, {})
+        self.memos.move_to_end(chosen)
+        while len(self.memos) > self.keep:
+            self.memos.popitem(last=False)
+        return memo
 
     def run(self, request: Request, page: Page, view: Callable[[Context, Data], Any]) -> Any:
         """Build the page's data for the request's filters, then `view(ctx, data)`."""
         chosen = filters.parse(request.query_params)
+        args = {**request.path_params, **page.chosen(request.query_params)}
+        key = ("page", page.name, tuple(sorted(args.items())))
         with self.lock:
-            ctx = self.context(chosen)
-            args = {**request.path_params, **page.chosen(request.query_params)}
-            key = ("page", page.name, tuple(sorted(args.items())))
-            return view(ctx, ctx.remember(key, lambda: page.build(ctx, **args)))
+            return self.read(chosen, lambda ctx: view(ctx, ctx.remember(
+                key, lambda: page.build(ctx, **args))))
+
+    def read(self, chosen: filters.Filters, use: Callable[[Context], Any], *,
+             attempts: int = ATTEMPTS) -> Any:
+        """`use(ctx)` with the results kept for this version of the file, opening it if
+        something must be computed; again, afresh, if an import changed the file meanwhile."""
+        version = stamp(self.path)
+        try:
+            with Reading(self.path, version=version, wait=self.wait) as reading:
+                return use(Context(tables=reading.crm, filters=chosen,
+                                   memo=self.memo(version, chosen)))
+        except Changed:
+            if attempts <= 1:
+                raise
+            return self.read(chosen, use, attempts=attempts - 1)
 
 
 def twin(page: Page, ctx: Context, data: Data) -> dict[str, Any]:
@@ -119,11 +143,12 @@ def add_static(app: FastAPI) -> None:
             for p in PAGES]})
 
 
-def create_app(workspace: Path | Workspace) -> FastAPI:
-    """The dashboard over a workspace (opened here when given as a path; must exist)."""
-    ws = workspace if isinstance(workspace, Workspace) else Workspace(workspace, read_only=True)
+def create_app(workspace: Path, *, wait: float = DEFAULT_WAIT) -> FastAPI:
+    """The dashboard over a workspace file (which must exist), opened by each request that
+    reads it; a request waits up to `wait` seconds for an import to finish."""
+    require(workspace)
     app = FastAPI(title="funnelwise", docs_url=None, redoc_url=None, openapi_url=None)
-    app.state.dashboard = Dashboard(ws)
+    app.state.dashboard = Dashboard(workspace, wait=wait)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
     errors.install(app)
     add_static(app)

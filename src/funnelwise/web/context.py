@@ -1,5 +1,6 @@
 """What a page's data function receives: the tables in scope, the filters, and metric results
-computed once per request (a report of twenty rep pages computes `funnel --by rep` once).
+computed once per context (a report of twenty rep pages computes `funnel --by rep` once; the
+dashboard keeps a context's results across requests while the workspace file is unchanged).
 """
 
 from __future__ import annotations
@@ -27,12 +28,36 @@ METRICS: dict[str, Callable[..., MetricResult]] = {
 
 @dataclass(frozen=True)
 class Context:
-    """The org's tables (`org`), the same restricted to the filters' scope (`crm`), filters."""
+    """The org's tables (`org`), the same restricted to the filters' scope (`crm`), filters.
 
-    org: Crm
-    crm: Crm
+    The tables come from `tables()`, called the first time a page needs them: the dashboard
+    opens the workspace then, so a page whose results are all remembered opens nothing.
+    Results live in `memo`, which a caller may share between contexts over the same data;
+    the tables never do.
+    """
+
+    tables: Callable[[], Crm]
     filters: Filters
-    _memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    _open: dict[str, Crm] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def org(self) -> Crm:
+        """The whole org's tables."""
+        return self._opened()["org"]
+
+    @property
+    def crm(self) -> Crm:
+        """The tables limited to the reps in the filters' scope."""
+        return self._opened()["crm"]
+
+    def _opened(self) -> dict[str, Crm]:
+        """The tables, got on first use; the filters' people are checked against them."""
+        if not self._open:
+            org = self.tables()
+            check(org, self.filters.scope)
+            self._open.update(org=org, crm=restrict(org, self.filters.scope))
+        return self._open
 
     def metric(self, name: str, *, by: str) -> MetricResult:
         """`funnelwise <name> --by <by>` with this page's period, over the scope's reps."""
@@ -66,15 +91,16 @@ class Context:
         return self._cached(key, compute)
 
     def _cached(self, key: Any, compute: Callable[[], Any]) -> Any:
-        if key not in self._memo:
-            self._memo[key] = compute()
-        return self._memo[key]
+        if key not in self.memo:
+            self.memo[key] = compute()
+        return self.memo[key]
 
 
 def make_context(org: Crm, filters: Filters) -> Context:
-    """A context for `filters`; unknown managers or teams are user errors."""
-    check(org, filters.scope)
-    return Context(org=org, crm=restrict(org, filters.scope), filters=filters)
+    """A context for `filters` over open tables; unknown managers or teams are user errors."""
+    ctx = Context(tables=lambda: org, filters=filters)
+    ctx._opened()
+    return ctx
 
 
 def _latest(crm: Crm) -> dt.date | None:

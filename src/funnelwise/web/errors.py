@@ -3,8 +3,8 @@
     {"ok": false, "status": 404, "title": "Not found", "error": "no rep 'zed'; did you mean 'ben'?"}
 
 Requests under `/api` get the JSON; every other path gets the HTML error page with the same
-message. User errors (a bad filter: 400, an unknown rep: 404) say what to change; anything
-else is a 500 that asks to be reported.
+message. User errors (a bad filter: 400, an unknown rep: 404) say what to change; a workspace
+held by an import is a 503 with Retry-After; anything else is a 500 that asks to be reported.
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException
 
 from funnelwise.errors import UserError
+from funnelwise.io.workspace import WorkspaceBusy
 from funnelwise.web import render
 from funnelwise.web.page import NotFound
 
 TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed",
-          500: "Internal error"}
+          500: "Internal error", 503: "Busy"}
+RETRY_AFTER = 5  # seconds a client is asked to wait when an import holds the workspace
 
 
 def error_body(status: int, message: str) -> dict[str, Any]:
@@ -56,11 +58,20 @@ def error_response(request: Request, status: int, message: str) -> Response:
     return HTMLResponse(html, status_code=status)
 
 
+def busy_response(request: Request, exc: WorkspaceBusy) -> Response:
+    """503: an import holds the workspace; the client may ask again in a few seconds."""
+    response = error_response(request, 503, str(exc))
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    return response
+
+
 def install(app: FastAPI) -> None:
     """Route user errors, unknown paths and internal errors to the shared shape."""
 
     @app.exception_handler(UserError)
     async def user_error(request: Request, exc: UserError) -> Response:
+        if isinstance(exc, WorkspaceBusy):
+            return busy_response(request, exc)
         status = 404 if isinstance(exc, NotFound) else 400
         return error_response(request, status, str(exc))
 

@@ -21,9 +21,12 @@ class InternalError(FunnelwiseError):
 
 @dataclass(frozen=True)
 class Problem:
-    """One problem in an input file, located to the cell.
+    """A problem in an input file, located to the cell, or one kind of problem in one column
+    of one file over many rows (`count` rows, the first `rows`, the commonest `values` of
+    `distinct` different ones): one entry, one fix.
 
     `row` is the 1-based data row (the header is not counted), so row 1 is line 2 of a CSV.
+    A `warning` is said and imported; anything else refuses the import.
     """
 
     file: str
@@ -32,8 +35,15 @@ class Problem:
     value: str | None
     message: str
     hint: str = ""
+    count: int = 1
+    rows: tuple[int, ...] = ()
+    values: tuple[str, ...] = ()
+    distinct: int = 0
+    warning: bool = False
 
     def render(self) -> str:
+        if self.count > 1:
+            return self._render_group()
         where = self.file
         if self.row is not None:
             where += f" row {self.row}"
@@ -42,10 +52,27 @@ class Problem:
         text = f"{where}: "
         if self.value is not None:
             text += f"{self.value!r} "
-        text += self.message
-        if self.hint:
-            text += f" ({self.hint})"
-        return text
+        return text + self.message + (f" ({self.hint})" if self.hint else "")
+
+    def _render_group(self) -> str:
+        where = f"{self.count:,} rows of {self.file}"
+        if self.column:
+            where += f", column {self.column}"
+        shown = ""
+        if self.rows:
+            more = ", ..." if self.count > len(self.rows) else ""
+            shown = f" (rows {', '.join(map(str, self.rows))}{more})"
+        if not self.values:
+            subject = "the value" if self.rows else ""
+        elif self.distinct <= 1:
+            subject = repr(self.values[0])
+        else:
+            others = self.distinct - len(self.values)
+            listed = ", ".join(map(repr, self.values)) + (f" and {others:,} other values"
+                                                           if others > 0 else "")
+            subject = f"{listed}: each"
+        text = f"{where}{shown}: {subject} {self.message}".replace(":  ", ": ")
+        return text + (f" ({self.hint})" if self.hint else "")
 
 
 class ValidationError(UserError):
@@ -64,13 +91,16 @@ class ValidationError(UserError):
         return "\n".join(lines)
 
 
-def did_you_mean(value: str, choices: Iterable[str]) -> str:
-    """A 'did you mean ...?' hint for an unknown name, or '' when nothing is close."""
+def did_you_mean(value: str, choices: Iterable[str], *, cutoff: float = 0.6) -> str:
+    """A 'did you mean ...?' hint for an unknown name, or '' when nothing is close.
+
+    `cutoff` is difflib's similarity (0.6 for names; a higher one where a near miss would
+    mislead, such as `closed` for `Closed Won`)."""
     options = list(choices)
-    close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(value, options, n=1, cutoff=cutoff)
     if not close:
         lowered = {c.lower(): c for c in options}
-        close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=0.6)
+        close = difflib.get_close_matches(value.lower(), list(lowered), n=1, cutoff=cutoff)
         close = [lowered[c] for c in close]
     return f"did you mean {close[0]!r}?" if close else ""
 

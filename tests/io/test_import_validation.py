@@ -62,12 +62,13 @@ def test_bad_date_and_unknown_stage_exit_2_and_write_nothing(ws_path, tmp_path):
 
 
 def test_every_problem_is_collected_not_only_the_first(tmp_path):
-    bad = write_opportunities(tmp_path / "bad", a=(3, "amount", "12k"), b=(4, "status", "Won"),
+    bad = write_opportunities(tmp_path / "bad", a=(3, "amount", "12k"), b=(4, "status", "wonn"),
                               c=(5, "opportunity_id", ""))
+    (bad.parent / "reps.csv").write_text("rep_id,name\nana,Ana\n")
     with Workspace(tmp_path / "ws.duckdb") as ws, pytest.raises(ValidationError) as info:
-        run_import(ws, [bad], presets.get("canonical"))
+        run_import(ws, [bad.parent], presets.get("canonical"))
     found = [(p.row, p.column, p.value) for p in info.value.problems]
-    assert found == [(3, "amount", "12k"), (4, "status", "Won"), (5, "opportunity_id", None)]
+    assert found == [(3, "amount", "12k"), (4, "status", "wonn"), (5, "opportunity_id", None)]
     assert "did you mean 'won'?" in info.value.render()
 
 
@@ -122,6 +123,7 @@ def test_same_key_with_different_values_is_a_problem_exact_repeats_are_not(tmp_p
     folder = tmp_path / "f"
     folder.mkdir()
     (folder / "reps.csv").write_text("rep_id,name\nana,Ana\nana,Ana\nben,Ben\nben,Benjamin\n")
+    (folder / "opportunities.csv").write_text("opportunity_id,owner_rep_id,status\no1,ana,open\n")
     with Workspace(tmp_path / "w.duckdb") as ws, pytest.raises(ValidationError) as info:
         run_import(ws, [folder], presets.get("canonical"))
     (problem,) = info.value.problems

@@ -12,6 +12,7 @@ from funnelwise.cli.main import app
 from funnelwise.io import presets
 from funnelwise.io.importer import run_import
 from funnelwise.io.mapping import load_mapping
+from funnelwise.io.validate import Settings
 from funnelwise.io.workspace import Workspace
 from tests.conftest import MAVEN, SALESFORCE, SPARKLE, needs, raw_sql
 
@@ -174,9 +175,17 @@ def test_sparklesquad_amounts_are_close_value_or_list_price_as_plain_sql(sparkle
 
 @needs(SALESFORCE)
 def test_salesforce_export_imports_with_ids_kept(tmp_path):
+    accept = Settings(accept=frozenset({"closed-before-created"}))
     with Workspace(tmp_path / "sf.duckdb") as ws:
-        result = run_import(ws, [SALESFORCE], presets.get("salesforce"))
+        result = run_import(ws, [SALESFORCE], presets.get("salesforce"), settings=accept)
         assert result.after["opportunities"] == 31
+        # no User.csv: the reps are the 1 distinct opportunity owner
+        assert result.after["reps"] == raw_sql(
+            f"SELECT count(DISTINCT OwnerId) FROM read_csv('{SALESFORCE / 'Opportunity.csv'}')"
+        )[0][0]
+        # the sample was loaded at 2018-10-13 17:16:45, after every closed deal's CloseDate
+        (warning,) = [w for w in result.warnings if w.column == "closed_at"]
+        assert warning.count == 18 and "accepted with --accept" in warning.hint
         assert result.after["stage_history"] == 31  # 62 rows, each written twice at load time
         (won,) = ws.con.execute("SELECT count(*) FROM opportunities WHERE status = 'won'"
                                 ).fetchall()[0]

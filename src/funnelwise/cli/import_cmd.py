@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from funnelwise.io.importer import ImportResult
+    from funnelwise.io.validate import Settings
 
 ORDER = 10
 
@@ -58,6 +59,11 @@ def import_(
     wait: Annotated[float, typer.Option(
         min=0, metavar="SECONDS", help="How long to wait for another process (a dashboard page, "
         "a report) to close the workspace.")] = 30,
+    years: Annotated[str, typer.Option(
+        metavar="FROM-TO", help="Dates outside these years are refused as typos.")] = "1900-2100",
+    accept: Annotated[list[str] | None, typer.Option(
+        metavar="CHECK", help="Import rows failing this check as they are, with a warning: "
+        "closed-before-created (creation dates stamped when the data was loaded).")] = None,
 ) -> None:
     """Import CRM exports; on any problem nothing is written and the exit code is 2."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -70,16 +76,52 @@ def import_(
     if preset and mapping:
         raise UserError("give either --preset or --mapping, not both")
     chosen = load_mapping(mapping) if mapping else presets.get(preset or "canonical")
-    funnel_text = funnel.read_text(encoding="utf-8") if funnel else None
+    funnel_text = _read(funnel, "funnel file") if funnel else None
+    settings = _settings(years, accept or [])
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     ws = Workspace(workspace, wait=wait, on_wait=waiting)
     with ws, Progress(*columns, console=console, transient=True) as bar:
         result = run_import(ws, paths, chosen, funnel_text=funnel_text,
-                            skip_invalid=skip_invalid, progress=_Bar(bar))
+                            skip_invalid=skip_invalid, progress=_Bar(bar), settings=settings)
     console.print(_summary(result))
+    _report(result, layout=chosen.name, skip_invalid=skip_invalid, workspace=workspace)
+
+
+def _read(path: Path, what: str) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"cannot read {what} {path}: {exc}") from exc
+
+
+def _settings(years: str, accept: list[str]) -> Settings:
+    from funnelwise.errors import unknown_name
+    from funnelwise.io.validate import ACCEPTABLE, Settings
+
+    low, _, high = years.partition("-")
+    if not (low.strip().isdigit() and high.strip().isdigit()) or int(low) > int(high):
+        raise UserError(f"--years {years!r}: give two years, the earlier first, like 1900-2100")
+    for name in accept:
+        if name not in ACCEPTABLE:
+            raise unknown_name("check for --accept", name, ACCEPTABLE)
+    return Settings(earliest_year=int(low), latest_year=int(high), accept=frozenset(accept))
+
+
+def _report(result: ImportResult, *, layout: str, skip_invalid: Path | None,
+            workspace: Path) -> None:
+    """What the summary table does not say: files ignored, notes, warnings, the funnel."""
     if result.ignored:
-        console.print(f"[yellow]not part of the {chosen.name} layout, ignored:[/yellow] "
+        console.print(f"[yellow]not part of the {layout} layout, ignored:[/yellow] "
                       + ", ".join(result.ignored))
+    for note in result.notes:
+        console.print(f"note: {note}", markup=False, highlight=False)
+    for warning in result.warnings:
+        console.print(f"warning: {warning.render()}", markup=False, highlight=False)
+    if result.funnel:
+        console.print(f"funnel inferred from your data: {result.funnel}. To check or change "
+                      f"it: funnelwise export --workspace {workspace} --funnel funnel.toml, "
+                      "edit the file, then import again with --funnel funnel.toml",
+                      markup=False, highlight=False)
     if result.skipped:
         console.print(f"[yellow]{result.skipped} row(s) with problems written to "
                       f"{skip_invalid}[/yellow]")

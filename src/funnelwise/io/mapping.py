@@ -179,7 +179,8 @@ def parse_mapping(text: str, *, where: str, base: Path) -> Preset:
         funnel = funnel_path.read_text(encoding="utf-8")
     return Preset(name=str(raw.get("name", Path(where).stem)), description=f"mapping {where}",
                   specs=specs, funnel=funnel, file_hint=f"see the file patterns in {where}",
-                  lookups=tuple(lookup.file for lookup in lookups.values()))
+                  lookups=tuple(lookup.file for lookup in lookups.values()),
+                  funnel_given=funnel is not None)
 
 
 def load_mapping(path: Path) -> Preset:

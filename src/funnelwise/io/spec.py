@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from funnelwise.errors import Problem, did_you_mean
-from funnelwise.io.sources import RawFile, quote
+from funnelwise.io.sources import RawFile, literal, quote
 from funnelwise.schema import TABLES
 
 DEFAULT = "*"
@@ -40,6 +40,11 @@ class TableSpec:
     where: str | None = None
     distinct: bool = False
     optional: bool = False
+    strict_headers: bool = False
+    """Headers are the canonical names themselves: an unknown one close to a name is a typo."""
+    fallback: bool = False
+    """Used only when no other spec of the same table found a file (reps derived from deal
+    owners when the export has no user table)."""
 
     def matches(self, raw: RawFile) -> bool:
         return fnmatch.fnmatch(raw.path.name.lower(), self.file.lower())
@@ -48,25 +53,22 @@ class TableSpec:
 def identity_spec(table: str) -> TableSpec:
     """The canonical layout: `<table>.csv` whose headers are the canonical column names."""
     cols = {c: (c,) for c in TABLES[table].column_names}
-    return TableSpec(table=table, file=f"{table}.*", columns=cols, optional=True)
+    return TableSpec(table=table, file=f"{table}.*", columns=cols, optional=True,
+                     strict_headers=True)
 
 
 def _value_map(expr: str, mapping: Mapping[str, str]) -> str:
     cases = " ".join(
-        f"WHEN {_lit(src)} THEN {_lit(dst)}" for src, dst in mapping.items() if src != DEFAULT
+        f"WHEN {literal(src)} THEN {literal(dst)}" for src, dst in mapping.items() if src != DEFAULT
     )
-    fallback = _lit(mapping[DEFAULT]) if DEFAULT in mapping else expr
+    fallback = literal(mapping[DEFAULT]) if DEFAULT in mapping else expr
     return f"CASE {expr} {cases} ELSE {fallback} END" if cases else fallback
-
-
-def _lit(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def column_sql(
     spec: TableSpec, raw: RawFile, column: str, others: Mapping[str, RawFile]
 ) -> tuple[str, Problem | None]:
-    """SQL text for one canonical column (NULL when the source lacks it), and any problem."""
+    """SQL text for one canonical column (`NULL` when the source lacks it), and any problem."""
     problem = None
     if column in spec.expressions:
         given = spec.expressions[column]
@@ -78,12 +80,12 @@ def column_sql(
             if TABLES[spec.table].column(column).required:
                 problem = _missing(spec, raw, column)
         else:
-            expr = f"NULLIF(trim(CAST({quote(header)} AS VARCHAR)), '')"
+            expr = f"NULLIF(trim(CAST(src.{quote(header)} AS VARCHAR)), '')"
     else:
         expr = "NULL"
     if column in spec.values and expr != "NULL":
         expr = _value_map(expr, spec.values[column])
-    return f"CAST({expr} AS VARCHAR) AS {quote(column)}", problem
+    return expr, problem
 
 
 def _missing(spec: TableSpec, raw: RawFile, column: str) -> Problem:
@@ -93,24 +95,39 @@ def _missing(spec: TableSpec, raw: RawFile, column: str) -> Problem:
                    message=f"column is missing (looked for {', '.join(wanted)})", hint=hint)
 
 
-def select_sql(
-    spec: TableSpec, raw: RawFile, others: Mapping[str, RawFile]
-) -> tuple[str, list[Problem]]:
-    """SELECT producing the canonical columns as text, plus `_file` and `_row`.
+@dataclass(frozen=True)
+class Selected:
+    """A part of an import: the SELECT of one file's canonical text columns (with `_part` and,
+    when located, `_row`), the columns the file really carries, and what is missing."""
 
-    The source table is aliased `src`, so expressions may use correlated lookups.
+    sql: str
+    present: frozenset[str]
+    problems: tuple[Problem, ...]
+
+
+def select_sql(
+    spec: TableSpec, raw: RawFile, others: Mapping[str, RawFile], *, part: int, located: bool
+) -> Selected:
+    """SELECT producing the canonical columns as text, `_part` and, when `raw` is
+    materialised (`located`), `_row`, the data row.
+
+    The source is aliased `src`, so expressions may use correlated lookups. A column the file
+    does not carry is `NULL` and not `present`: a re-import leaves the stored values alone.
     """
-    parts, problems = [], []
+    cols, problems, present = [], [], set()
     for column in TABLES[spec.table].column_names:
-        sql, problem = column_sql(spec, raw, column, others)
-        parts.append(sql)
+        expr, problem = column_sql(spec, raw, column, others)
+        cols.append(f"CAST({expr} AS VARCHAR) AS {quote(column)}")
+        if expr != "NULL":
+            present.add(column)
         if problem:
             problems.append(problem)
     where = f" WHERE {spec.where}" if spec.where else ""
-    sql = (f"SELECT {', '.join(parts)}, {_lit(raw.label)} AS _file, "
-           f"CAST(src.rowid + 1 AS BIGINT) AS _row FROM {raw.table} AS src{where}")
+    row = ", CAST(src.rowid + 1 AS BIGINT) AS _row" if located else ""
+    sql = f"SELECT {', '.join(cols)}, {part} AS _part{row} FROM {raw.table} AS src{where}"
     if spec.distinct:
         key = ", ".join(quote(k) for k in TABLES[spec.table].key)
-        sql = (f"SELECT * FROM ({sql}) WHERE {TABLES[spec.table].key[0]} IS NOT NULL "
-               f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY _row) = 1")
-    return sql, problems
+        order = "_row" if located else ", ".join(quote(c) for c in TABLES[spec.table].column_names)
+        sql = (f"SELECT * FROM ({sql}) WHERE {quote(TABLES[spec.table].key[0])} IS NOT NULL "
+               f"QUALIFY row_number() OVER (PARTITION BY {key} ORDER BY {order}) = 1")
+    return Selected(sql=sql, present=frozenset(present), problems=tuple(problems))

@@ -1,141 +1,341 @@
-"""Validation of mapped rows: every problem found, located by file, row, column and value.
+"""Validation of mapped rows, as SQL that stages and checks them in the same pass.
 
-Checks run as SQL over the whole staged file (no per-row Python); only the problems found are
-fetched, at most `LIMIT` of them, with the total counted.
+Each canonical table is staged by one statement that reads its source files once, parses every
+text cell into its canonical type and sets one bit per failed check in `_bad`. On the usual path
+(nothing wrong) that is the only full read: a look at `bit_or(_bad)` says so. Only when a bit is
+set are the rows located (file, row, value), grouped per check: "842 rows of
+opportunities.csv, column stage: 'won' is not a stage of the funnel".
+
+Checks come from the canonical schema (required, dates, numbers, choices), from the settings
+(the plausible years and amounts) and from the rules between columns (a deal closed before it
+was created, won without `closed_at`, open with one, a quota that ends before it starts).
+A check may be a warning: counted and said, never a reason to refuse.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import duckdb
 
 from funnelwise.errors import Problem, did_you_mean
-from funnelwise.io.sources import quote
+from funnelwise.io.sources import literal, quote
+from funnelwise.io.vocabulary import typo_of
 from funnelwise.schema import TABLES, Funnel
 from funnelwise.schema.tables import Column
 
-LIMIT = 100
+SHOWN = 5
 ISO = "expected YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, or set date_format in the mapping"
+OFFSET = r"(Z|[+-]\d\d(:?\d\d)?)$"
 
 
-def parse_sql(column: str, kind: str, date_format: str | None) -> str:
-    """SQL that parses the text column into its canonical type, NULL where it cannot."""
-    c = quote(column)
-    if kind in ("timestamp", "date"):
-        parsed = (f"try_strptime({c}, '{date_format}')" if date_format
-                  else f"TRY_CAST({c} AS TIMESTAMP)")
-        return f"CAST({parsed} AS DATE)" if kind == "date" else parsed
-    if kind == "float":
-        return f"TRY_CAST({c} AS DOUBLE)"
-    return c
+@dataclass(frozen=True)
+class Settings:
+    """What an import accepts beyond types: plausible years and amounts, and the checks the
+    user chose to accept (`--accept NAME`: rows kept as they are, counted as a warning)."""
+
+    earliest_year: int = 1900
+    latest_year: int = 2100
+    max_amount: float = 1e15
+    accept: frozenset[str] = field(default_factory=frozenset)
 
 
 @dataclass(frozen=True)
 class Check:
-    """One rule over one column: rows where `condition` holds are problems."""
+    """One rule: rows where `condition` holds fail it. `condition` reads the text cells by
+    their column name and the parsed ones through `typed(name)`."""
 
+    name: str
     column: str
     condition: str
     message: str
+    hint: str = ""
     choices: tuple[str, ...] = ()
+    warning: bool = False
 
 
-def _checks(table: str, funnel: Funnel, date_format: str | None) -> list[Check]:
-    checks: list[Check] = []
+ACCEPTABLE = ("closed-before-created",)
+"""Checks `--accept` can turn into warnings: data loads that stamp creation after the close."""
+
+
+def typed(column: str) -> str:
+    """The parsed value of a text column, inside a staging statement."""
+    return quote(f"__t_{column}")
+
+
+def parse_sql(expr: str, kind: str, date_format: str | None) -> str:
+    """SQL parsing text `expr` into its canonical type, NULL where it cannot.
+
+    Date-times with an offset (`2026-01-05T10:00:00+02:00`, `...Z`) are converted to UTC;
+    without one they are taken as written.
+    """
+    if kind in ("timestamp", "date"):
+        if date_format:
+            parsed = f"try_strptime({expr}, {literal(date_format)})"
+        else:
+            parsed = (f"CASE WHEN length({expr}) > 16 AND regexp_matches({expr}[17:], "
+                      f"'{OFFSET}') THEN timezone('UTC', TRY_CAST({expr} AS TIMESTAMPTZ)) "
+                      f"ELSE TRY_CAST({expr} AS TIMESTAMP) END")
+        return f"CAST({parsed} AS DATE)" if kind == "date" else f"CAST({parsed} AS TIMESTAMP)"
+    if kind == "float":
+        return f"TRY_CAST({expr} AS DOUBLE)"
+    return expr
+
+
+def checks(table: str, funnel: Funnel, settings: Settings) -> list[Check]:
+    """Every check of a canonical table, in a fixed order (a check's bit is its position)."""
+    out: list[Check] = []
     for col in TABLES[table].columns:
-        checks += _column_checks(table, col, funnel, date_format)
-    return checks
+        out += _column_checks(table, col, funnel, settings)
+    out += RULES.get(table, ())
+    return [_accepted(c, settings) for c in out]
 
 
-def _column_checks(table: str, col: Column, funnel: Funnel, fmt: str | None) -> list[Check]:
-    c = quote(col.name)
+def _accepted(check: Check, settings: Settings) -> Check:
+    if check.name in settings.accept:
+        return Check(check.name, check.column, check.condition, check.message,
+                     f"accepted with --accept {check.name}", check.choices, warning=True)
+    return check
+
+
+def _column_checks(table: str, col: Column, funnel: Funnel, settings: Settings) -> list[Check]:
+    c, t = quote(col.name), typed(col.name)
     out = []
     if col.required:
-        out.append(Check(col.name, f"{c} IS NULL", "is empty (this column is required)"))
+        out.append(Check("required", col.name, f"{c} IS NULL",
+                         "is empty (this column is required)"))
     if col.kind in ("timestamp", "date"):
-        msg = f"does not match date_format {fmt!r}" if fmt else f"is not a date ({ISO})"
-        out.append(Check(col.name, f"{c} IS NOT NULL AND {parse_sql(col.name, col.kind, fmt)} "
-                         "IS NULL", msg))
+        out.append(Check("date", col.name, f"{c} IS NOT NULL AND {t} IS NULL",
+                         "is not a date", ISO))
+        low, high = settings.earliest_year, settings.latest_year
+        out.append(Check("years", col.name,
+                         f"{t} < DATE '{low:04d}-01-01' OR {t} >= DATE '{high + 1:04d}-01-01'",
+                         f"is outside the years {low}-{high}",
+                         "a typo? Another range: --years FROM-TO"))
     if col.kind == "float":
-        out.append(Check(col.name, f"{c} IS NOT NULL AND TRY_CAST({c} AS DOUBLE) IS NULL",
-                         "is not a number (use a plain number like 1234.50)"))
-        out.append(Check(col.name, f"TRY_CAST({c} AS DOUBLE) < 0", "is negative"))
+        out += _number_checks(col.name, c, t, settings)
     choices = col.choices
     if col.name == "stage" and table in ("opportunities", "stage_history"):
         choices = funnel.known_stages
     if choices:
-        listed = ", ".join("'" + v.replace("'", "''") + "'" for v in choices)
         what = "a stage of the funnel" if col.name == "stage" else "one of " + "|".join(choices)
-        out.append(Check(col.name, f"{c} IS NOT NULL AND {c} NOT IN ({listed})",
-                         f"is not {what}", choices))
+        out.append(Check("choice", col.name,
+                         f"{t} IS NOT NULL AND {t} NOT IN ({', '.join(map(literal, choices))})",
+                         f"is not {what}", choices=choices))
     return out
 
 
-def find_problems(
-    con: duckdb.DuckDBPyConnection, *, table: str, staged: str, funnel: Funnel,
-    date_format: str | None,
-) -> tuple[list[Problem], int, str]:
-    """Problems in a staged table: (first LIMIT problems, total count, SQL of the bad rows).
-
-    The third value selects `_file, _row, _problem` for every bad row, for --skip-invalid.
-    """
-    checks = _checks(table, funnel, date_format)
-    if not checks:
-        return [], 0, "SELECT NULL AS _file, NULL AS _row, NULL AS _problem WHERE false"
-    parts = [
-        f"SELECT _file, _row, {i} AS _check, CAST({quote(ch.column)} AS VARCHAR) AS _value "
-        f"FROM {staged} WHERE {ch.condition}"
-        for i, ch in enumerate(checks)
+def _number_checks(name: str, c: str, t: str, settings: Settings) -> list[Check]:
+    return [
+        Check("number", name, f"{c} IS NOT NULL AND {t} IS NULL", "is not a number",
+              "use a plain number like 1234.50: no currency sign or thousands separator"),
+        Check("finite", name, f"{t} IS NOT NULL AND NOT isfinite({t})",
+              "is not a finite number", "give the amount, or leave the cell empty"),
+        Check("negative", name, f"isfinite({t}) AND {t} < 0", "is negative"),
+        Check("absurd", name, f"isfinite({t}) AND {t} > {settings.max_amount:g}",
+              f"is beyond {settings.max_amount:g}, not a plausible amount",
+              "a unit or typing error?"),
     ]
-    union = " UNION ALL ".join(parts)
-    total = int(con.execute(f"SELECT count(*) FROM ({union})").fetchall()[0][0])
-    rows = con.execute(f"SELECT * FROM ({union}) ORDER BY _row, _check LIMIT {LIMIT}").fetchall()
-    problems = [_problem(checks[i], file, row, value) for file, row, i, value in rows]
-    messages = " ".join(f"WHEN {i} THEN '{ch.column}: {ch.message.replace(chr(39), '')}'"
-                        for i, ch in enumerate(checks))
-    bad = (f"SELECT _file, _row, string_agg(CASE _check {messages} END, '; ') AS _problem "
-           f"FROM ({union}) GROUP BY _file, _row")
-    return problems, total, bad
 
 
-def _problem(check: Check, file: str, row: int, value: str | None) -> Problem:
-    hint = ""
-    if check.choices and value is not None:
-        hint = did_you_mean(value, check.choices) or "known: " + ", ".join(check.choices)
-    return Problem(file=file, row=int(row), column=check.column, value=value,
-                   message=check.message, hint=hint)
+def _t(column: str) -> str:
+    return typed(column)
 
 
-def typed_select(table: str, staged: str, date_format: str | None) -> str:
-    """SELECT casting the staged text columns to their canonical types (keeps _file, _row)."""
-    cols = ", ".join(
-        f"{parse_sql(c.name, c.kind, date_format)} AS {quote(c.name)}"
-        for c in TABLES[table].columns
-    )
-    return f"SELECT {cols}, _file, _row FROM {staged}"
+RULES: dict[str, tuple[Check, ...]] = {
+    "opportunities": (
+        Check("closed-before-created", "closed_at",
+              f"{_t('closed_at')} < {_t('created_at')}", "is before the deal's created_at",
+              "fix the dates; if creation dates are when the data was loaded, "
+              "--accept closed-before-created imports them as they are"),
+        Check("won-without-close", "closed_at",
+              f"{_t('status')} = 'won' AND {_t('closed_at')} IS NULL",
+              "is empty but the deal is won", "give the date it was won"),
+        Check("lost-without-close", "closed_at",
+              f"{_t('status')} = 'lost' AND {_t('closed_at')} IS NULL",
+              "is empty but the deal is lost: it counts in no date window",
+              warning=True),
+        Check("open-with-close", "closed_at",
+              f"{_t('status')} = 'open' AND {_t('closed_at')} IS NOT NULL",
+              "is set but the deal is open",
+              "a closed deal has status won or lost; an open one no closed_at"),
+    ),
+    "quotas": (
+        Check("quota-ends-first", "period_end",
+              f"{_t('period_end')} < {_t('period_start')}", "is before period_start",
+              "swap the two dates?"),
+    ),
+}
 
 
-def duplicate_problems(
-    con: duckdb.DuckDBPyConnection, *, table: str, typed: str
-) -> tuple[list[Problem], int, str]:
+# ---------------------------------------------------------------- staging
+
+
+@dataclass(frozen=True)
+class Part:
+    """One source file's rows for a table: its SELECT of canonical text columns (with
+    `_part`, and `_row` when located) and its date format."""
+
+    sql: str
+    date_format: str | None = None
+
+
+def _parsed(table: str, part: Part, values: Mapping[str, Mapping[str, str]]) -> str:
+    """The part with each column's parsed value beside its text."""
+    cols = []
+    for col in TABLES[table].columns:
+        expr = quote(col.name)
+        if col.name in values:
+            expr = _recode(expr, values[col.name])
+        elif col.name == "status":
+            expr = f"lower({expr})"
+        cols.append(f"{parse_sql(expr, col.kind, part.date_format)} AS {typed(col.name)}")
+    return f"SELECT *, {', '.join(cols)} FROM ({part.sql})"
+
+
+def _recode(expr: str, mapping: Mapping[str, str]) -> str:
+    """The user's spellings of a value recoded to the canonical ones (`won` -> `Closed Won`)."""
+    cases = " ".join(f"WHEN {literal(a)} THEN {literal(b)}" for a, b in mapping.items())
+    return f"CASE {expr} {cases} ELSE {expr} END" if cases else expr
+
+
+def stage_sql(table: str, parts: Sequence[Part], found: Sequence[Check], *,
+              values: Mapping[str, Mapping[str, str]], located: bool) -> str:
+    """SELECT of a table's canonical typed columns from its parts, with `_bad` (one bit per
+    failed check, in the order of `found`), `_part` and, when located, `_row`."""
+    union = " UNION ALL ".join(_parsed(table, p, values) for p in parts)
+    flags = " | ".join(f"(CASE WHEN {ch.condition} THEN {1 << i} ELSE 0 END)::BIGINT"
+                       for i, ch in enumerate(found)) or "0::BIGINT"
+    cols = ", ".join(f"{typed(c.name)} AS {quote(c.name)}" for c in TABLES[table].columns)
+    extra = ""
+    if located:
+        extra = ", _row, " + ", ".join(f"{quote(c)} AS {text(c)}"
+                                       for c in TABLES[table].column_names)
+    return f"SELECT {cols}, ({flags}) AS _bad, _part{extra} FROM ({union})"
+
+
+def text(column: str) -> str:
+    """The value as written, kept beside the parsed one in a located staging table."""
+    return quote(f"__x_{column}")
+
+
+def error_mask(found: Sequence[Check]) -> int:
+    return sum(1 << i for i, ch in enumerate(found) if not ch.warning)
+
+
+# ---------------------------------------------------------------- locating problems
+
+
+def located_problems(con: duckdb.DuckDBPyConnection, *, located: str,
+                     found: Sequence[Check], bits: int,
+                     files: Mapping[int, str]) -> list[Problem]:
+    """One problem per (file, check) whose bit is in `bits`, with the rows and values, from a
+    table staged with `located=True`."""
+    out = []
+    for i, check in enumerate(found):
+        if bits & (1 << i):
+            out += _group(con, located=located, bit=1 << i, check=check, files=files)
+    return out
+
+
+def _group(con: duckdb.DuckDBPyConnection, *, located: str, bit: int,
+           check: Check, files: Mapping[int, str]) -> list[Problem]:
+    base = (f"SELECT _part, _row, CAST({text(check.column)} AS VARCHAR) AS v FROM {located} "
+            f"WHERE (_bad & {bit}) <> 0")
+    rows = con.execute(
+        f"SELECT _part, count(*), list(_row ORDER BY _row)[1:{SHOWN}], count(DISTINCT v) "
+        f"FROM ({base}) GROUP BY _part ORDER BY min(_row)").fetchall()
+    out = []
+    for part, count, first, distinct in rows:
+        values = [r[0] for r in con.execute(
+            f"SELECT v FROM ({base}) WHERE _part = {int(part)} GROUP BY v "
+            f"ORDER BY count(*) DESC, min(_row) LIMIT {SHOWN}").fetchall()]
+        out.append(_problem(check, file=files[int(part)], rows=tuple(map(int, first)),
+                            count=int(count), values=tuple(values), distinct=int(distinct)))
+    return out
+
+
+def _problem(check: Check, *, file: str, rows: tuple[int, ...], count: int,
+             values: tuple[str | None, ...], distinct: int) -> Problem:
+    hint = check.hint
+    shown = tuple(v for v in values if v is not None)
+    if check.choices and shown:
+        hint = _choice_hint(check, shown[0])
+    return Problem(file=file, row=rows[0], column=check.column,
+                   value=shown[0] if shown else None, message=check.message, hint=hint,
+                   count=count, rows=rows, values=shown, distinct=distinct,
+                   warning=check.warning)
+
+
+def _choice_hint(check: Check, value: str) -> str:
+    known = "known: " + ", ".join(check.choices)
+    if check.column != "stage":
+        return did_you_mean(value, check.choices, cutoff=0.75) or known
+    typo = typo_of(value, check.choices)
+    if typo:
+        return f"did you mean {typo!r}?"
+    return (f"{known}; to use your own stages, write the funnel with `funnelwise export "
+            "--funnel FILE`, add them, and import with --funnel FILE")
+
+
+def warning_problems(con: duckdb.DuckDBPyConnection, *, staged: str, found: Sequence[Check],
+                     bits: int, files: Mapping[int, str]) -> list[Problem]:
+    """Counts of the warnings raised, per file (no rows: the usual path does not locate)."""
+    out = []
+    for i, check in enumerate(found):
+        if not (check.warning and bits & (1 << i)):
+            continue
+        for part, count in con.execute(
+                f"SELECT _part, count(*) FROM {staged} WHERE (_bad & {1 << i}) <> 0 "
+                "GROUP BY _part ORDER BY _part").fetchall():
+            out.append(Problem(file=files[int(part)], row=None, column=check.column,
+                               value=None, message=check.message, hint=check.hint,
+                               count=int(count), warning=True))
+    return out
+
+
+# ---------------------------------------------------------------- keys
+
+
+def duplicate_count(con: duckdb.DuckDBPyConnection, *, table: str, staged: str,
+                    rows: int) -> tuple[int, int]:
+    """(keys repeated with other values, surplus rows): both 0 when every key is unique,
+    which one count of distinct keys says on the usual path."""
+    key = ", ".join(quote(k) for k in TABLES[table].key)
+    keys = con.execute(f"SELECT count(DISTINCT ({key})) FROM {staged}").fetchall()[0][0]
+    if keys == rows:
+        return 0, 0
+    content = "hash(" + ", ".join(quote(c) for c in TABLES[table].column_names) + ")"
+    differing = con.execute(
+        f"SELECT count(*) FROM (SELECT {key} FROM {staged} GROUP BY {key} "
+        f"HAVING count(DISTINCT {content}) > 1)").fetchall()[0][0]
+    return int(differing), rows - int(keys)
+
+
+def duplicate_problems(con: duckdb.DuckDBPyConnection, *, table: str, located: str,
+                       files: Mapping[int, str]) -> list[Problem]:
     """Rows whose key repeats an earlier row of the same import with different values.
 
     Exact repeats (every column equal) carry no information and are collapsed silently.
     """
     key = ", ".join(quote(k) for k in TABLES[table].key)
     content = "hash(" + ", ".join(quote(c) for c in TABLES[table].column_names) + ")"
-    over = f"OVER (PARTITION BY {key} ORDER BY _file, _row)"
+    over = f"OVER (PARTITION BY {key} ORDER BY _part, _row)"
     ranked = (f"SELECT *, {content} AS _hash, first({content}) {over} AS _first_hash, "
-              f"first(_file || ' row ' || _row) {over} AS _first FROM {typed}")
+              f"first(_part) {over} AS _first_part, first(_row) {over} AS _first_row "
+              f"FROM {located}")
     dups = f"SELECT * FROM ({ranked}) WHERE _hash <> _first_hash"
-    total = int(con.execute(f"SELECT count(*) FROM ({dups})").fetchall()[0][0])
     first_key = TABLES[table].key[0]
-    rows = con.execute(f"SELECT _file, _row, {quote(first_key)}, _first FROM ({dups}) "
-                       f"ORDER BY _file, _row LIMIT {LIMIT}").fetchall()
-    problems = [Problem(file=f, row=int(r), column=first_key, value=str(v),
-                        message=f"repeats the key of {first} with other values",
-                        hint="keep one row per key")
-                for f, r, v, first in rows]
-    bad = f"SELECT _file, _row, 'duplicate key' AS _problem FROM ({dups})"
-    return problems, total, bad
+    out = []
+    for part, count, rows, value, first_part, first_row in con.execute(
+            f"SELECT _part, count(*), list(_row ORDER BY _row)[1:{SHOWN}], "
+            f"arg_min({quote(first_key)}, _row), arg_min(_first_part, _row), "
+            f"arg_min(_first_row, _row) FROM ({dups}) GROUP BY _part ORDER BY _part").fetchall():
+        first = f"{files[int(first_part)]} row {int(first_row)}"
+        out.append(Problem(file=files[int(part)], row=int(rows[0]), column=first_key,
+                           value=str(value), message=f"repeats the key of {first} with other "
+                                                     "values",
+                           hint="keep one row per key", count=int(count),
+                           rows=tuple(map(int, rows)), values=(str(value),), distinct=1))
+    return out

@@ -150,3 +150,35 @@ def default_funnel() -> Funnel:
     """The funnel shipped with funnelwise: outreach, conversation, meeting, qualified, won."""
     text = resources.files("funnelwise.schema").joinpath("default_funnel.toml").read_text()
     return parse_funnel(text, where="default funnel")
+
+
+def _toml_str(value: str) -> str:
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _toml_list(values: tuple[str, ...]) -> str:
+    return "[" + ", ".join(_toml_str(v) for v in values) + "]"
+
+
+STEP_FIELDS = ("types", "outputs", "kinds", "stage", "status")
+
+
+def funnel_toml(funnel: Funnel, *, comment: str = "") -> str:
+    """The funnel as a TOML file that `parse_funnel` reads back to the same funnel."""
+    lines = [f"# {line}".rstrip() for line in comment.splitlines()]
+    lines += [f"name = {_toml_str(funnel.name)}", f"stages = {_toml_list(funnel.stages)}",
+              f"closed_stages = {_toml_list(funnel.closed_stages)}"]
+    if funnel.qualification:
+        lines += ["", "[qualification]"]
+        lines += [f"{_toml_str(stage)} = {_toml_list(kinds)}"
+                  for stage, kinds in funnel.qualification]
+    for step in funnel.steps:
+        lines += ["", "[[steps]]", f"name = {_toml_str(step.name)}",
+                  f"kind = {_toml_str(step.kind)}"]
+        for name in STEP_FIELDS:
+            value = getattr(step, name)
+            if isinstance(value, tuple) and value:
+                lines.append(f"{name} = {_toml_list(value)}")
+            elif isinstance(value, str) and value:
+                lines.append(f"{name} = {_toml_str(value)}")
+    return "\n".join(lines) + "\n"

@@ -25,6 +25,9 @@ class Preset:
     file_hint: str = ""
     lookups: tuple[str, ...] = ()
     """File patterns read only to look values up (e.g. list prices); they must be present."""
+    funnel_given: bool = False
+    """The funnel is the user's own (a mapping file's): stages it does not know are errors,
+    never a reason to infer another."""
 
 
 PRESETS: dict[str, Preset] = {}

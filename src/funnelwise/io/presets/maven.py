@@ -15,7 +15,7 @@ Files: sales_pipeline.csv, sales_teams.csv, accounts.csv, products.csv.
 from collections.abc import Mapping
 
 from funnelwise.io.presets import Preset, funnel_text, register
-from funnelwise.io.sources import RawFile
+from funnelwise.io.sources import RawFile, quote
 from funnelwise.io.spec import DEFAULT, TableSpec
 
 STATUS = {"Won": "won", "Lost": "lost", DEFAULT: "open"}
@@ -26,10 +26,17 @@ def _squash(sql: str) -> str:
 
 
 def _amount(raw: RawFile, others: Mapping[str, RawFile]) -> str:
+    """close_value, or the list price where it is missing or 0; any other value (text, a
+    negative number) is left for validation to refuse."""
+    header = raw.find("close_value")
+    if header is None:
+        return "NULL"
+    value = f"NULLIF(trim(src.{quote(header)}), '')"
     products = others["products"].table
     price = (f"(SELECT p.sales_price FROM {products} AS p "
              f"WHERE {_squash('p.product')} = {_squash('src.product')})")
-    return f"CASE WHEN TRY_CAST(close_value AS DOUBLE) > 0 THEN close_value ELSE {price} END"
+    return (f"CASE WHEN {value} IS NULL OR TRY_CAST({value} AS DOUBLE) = 0 THEN {price} "
+            f"ELSE {value} END")
 
 
 def _product(raw: RawFile, others: Mapping[str, RawFile]) -> str:

@@ -7,6 +7,9 @@ User.csv, Account.csv, Lead.csv) or report exports with their usual headers ("Op
   without those columns, the stage names Closed Won / Closed Lost decide.
 - closed_at = CloseDate of closed deals; expected_close_date = CloseDate.
 - Stage history from OpportunityHistory (StageName at CreatedDate).
+- Reps from User.csv; without it, the distinct opportunity owners (ids only, no names).
+- Records loaded into Salesforce (a migration) carry the load time as CreatedDate, after
+  their CloseDate: the import refuses those deals unless `--accept closed-before-created`.
 - Date-times are read as written (`2018-10-13 17:16:45`) or, with an offset
   (`2018-10-13T17:16:45.000+0000`), converted to UTC.
 
@@ -182,6 +185,9 @@ SALESFORCE = register(Preset(
             "rep_id": _id("Id", "User ID"), "name": first_of("Name", "Full Name"),
             "manager": _id("ManagerId", "Manager"), "team": first_of("Department", "Role"),
             "region": first_of("Division", "Region")}),
+        *(TableSpec("reps", pattern, optional=True, distinct=True, fallback=True,
+                    expressions={"rep_id": OPPORTUNITY["owner_rep_id"]})
+          for pattern in ("opportunity.csv", "opportunities*.csv")),
         TableSpec("accounts", "account*.csv", optional=True, expressions={
             "account_id": _id("Id", "Account ID"), "name": first_of("Name", "Account Name"),
             "segment": first_of("Type", "Account Type"), "industry": first_of("Industry"),

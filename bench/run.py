@@ -7,7 +7,8 @@
    run per way (file cache, bytecode), whose results are compared for equality, then RUNS
    timed runs, interleaved. Wall time is the child's from start to exit (interpreter start and
    imports included); peak memory is the child's maximum resident set size.
-3. Import throughput: `funnelwise import` of the same org written as CSV, rows per second.
+3. Import: `funnelwise import` of the same org written as CSV, against plain DuckDB loading
+   the same files into tables (bench/plain_import.py): time and peak memory.
 4. Where funnelwise's time goes per metric at the largest scale (bench/anatomy.py), and its
    start-up package by package (bench/startup.py).
 5. The plan Monte Carlo (bench/bench_plan.py).
@@ -181,18 +182,26 @@ def bench_scale(fraction: float, runs: int) -> tuple[dict[str, int], dict[str, F
     return counts, {way: median_way(timed[way]) for way in WAYS}
 
 
-def import_rate(fraction: float, runs: int) -> tuple[int, float, int]:
-    """Rows per second of `funnelwise import` from CSV (median of runs): rows, s, peak RSS."""
+def import_rate(fraction: float, runs: int) -> tuple[int, float, int, float, int]:
+    """`funnelwise import` of the org as CSV into a new workspace against plain DuckDB loading
+    the same files (bench/plain_import.py), runs interleaved: rows, then wall seconds and peak
+    RSS of each (medians)."""
     data, counts = ensure_data(fraction, "csv")
-    walls, peaks = [], []
+    timed: dict[str, list[tuple[float, int]]] = {"funnelwise": [], "plain": []}
     for _ in range(runs):
-        with tempfile.TemporaryDirectory(prefix="funnelwise-import-") as tmp:
-            ws = str(Path(tmp) / "ws.duckdb")
-            wall, rss, _ = child([str(Path(PYTHON).parent / "funnelwise"), "import",
-                                  "--workspace", ws, str(data)])
-        walls.append(wall)
-        peaks.append(rss)
-    return sum(counts.values()), statistics.median(walls), int(statistics.median(peaks))
+        for way in timed:
+            with tempfile.TemporaryDirectory(prefix="funnelwise-import-") as tmp:
+                ws = str(Path(tmp) / "ws.duckdb")
+                args = ([str(Path(PYTHON).parent / "funnelwise"), "import", "--workspace", ws,
+                         str(data)] if way == "funnelwise"
+                        else [PYTHON, str(HERE / "plain_import.py"), str(data), ws])
+                wall, rss, _ = child(args)
+            timed[way].append((wall, rss))
+    fw, plain = (timed[w] for w in ("funnelwise", "plain"))
+    rows = sum(counts.values())
+    return (rows, statistics.median(w for w, _ in fw), int(statistics.median(r for _, r in fw)),
+            statistics.median(w for w, _ in plain),
+            int(statistics.median(r for _, r in plain)))
 
 
 def anatomy(fraction: float) -> dict[str, dict[str, float]]:
@@ -290,7 +299,8 @@ def main() -> None:
     imports = {}
     for fraction in (float(x) for x in args.import_scales.split(",") if x):
         imports[fraction] = import_rate(fraction, args.import_runs)
-        say(f"import {fraction:g}: {imports[fraction][0] / imports[fraction][1]:,.0f} rows/s")
+        rows_, wall, _, plain, _ = imports[fraction]
+        say(f"import {fraction:g}: {rows_ / wall:,.0f} rows/s, {wall / plain:.2f}x plain DuckDB")
     plan = "" if args.no_plan else plan_figure()
     results = Results(
         started=started, machine=machine(), load=(load_before, load()), runs=args.runs,

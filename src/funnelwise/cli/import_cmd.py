@@ -70,12 +70,16 @@ def import_(
 
     from funnelwise.io import presets
     from funnelwise.io.importer import run_import
-    from funnelwise.io.mapping import load_mapping
     from funnelwise.io.workspace import Workspace
 
     if preset and mapping:
         raise UserError("give either --preset or --mapping, not both")
-    chosen = load_mapping(mapping) if mapping else presets.get(preset or "canonical")
+    if mapping:
+        from funnelwise.io.mapping import load_mapping  # sqlglot: only with a mapping
+
+        chosen = load_mapping(mapping)
+    else:
+        chosen = presets.get(preset or "canonical")
     funnel_text = _read(funnel, "funnel file") if funnel else None
     settings = _settings(years, accept or [])
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())

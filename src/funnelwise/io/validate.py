@@ -74,8 +74,11 @@ def parse_sql(expr: str, kind: str, date_format: str | None) -> str:
         if date_format:
             parsed = f"try_strptime({expr}, {literal(date_format)})"
         else:
-            parsed = (f"CASE WHEN length({expr}) > 16 AND regexp_matches({expr}[17:], "
-                      f"'{OFFSET}') THEN timezone('UTC', TRY_CAST({expr} AS TIMESTAMPTZ)) "
+            # beyond `YYYY-MM-DD HH:MM:SS` (19), or `...HH:MM+hh` (a sign 3 from the end)
+            longer = (f"(length({expr}) > 19 OR (length({expr}) > 16 AND "
+                      f"{expr}[-3] IN ('+', '-')))")
+            parsed = (f"CASE WHEN {longer} AND regexp_matches({expr}, '{OFFSET}') THEN "
+                      f"timezone('UTC', TRY_CAST({expr} AS TIMESTAMPTZ)) "
                       f"ELSE TRY_CAST({expr} AS TIMESTAMP) END")
         return f"CAST({parsed} AS DATE)" if kind == "date" else f"CAST({parsed} AS TIMESTAMP)"
     if kind == "float":
@@ -116,11 +119,12 @@ def _column_checks(table: str, col: Column, funnel: Funnel, settings: Settings) 
     if col.kind == "float":
         out += _number_checks(col.name, c, t, settings)
     choices = col.choices
-    if col.name == "stage" and table in ("opportunities", "stage_history"):
+    stage = col.name == "stage" and table in ("opportunities", "stage_history")
+    if stage:
         choices = funnel.known_stages
     if choices:
-        what = "a stage of the funnel" if col.name == "stage" else "one of " + "|".join(choices)
-        out.append(Check("choice", col.name,
+        what = "a stage of the funnel" if stage else "one of " + "|".join(choices)
+        out.append(Check("stage" if stage else "choice", col.name,
                          f"{t} IS NOT NULL AND {t} NOT IN ({', '.join(map(literal, choices))})",
                          f"is not {what}", choices=choices))
     return out
@@ -201,18 +205,39 @@ def _recode(expr: str, mapping: Mapping[str, str]) -> str:
 
 
 def stage_sql(table: str, parts: Sequence[Part], found: Sequence[Check], *,
-              values: Mapping[str, Mapping[str, str]], located: bool) -> str:
+              values: Mapping[str, Mapping[str, str]], located: bool,
+              stages_later: bool = False) -> str:
     """SELECT of a table's canonical typed columns from its parts, with `_bad` (one bit per
-    failed check, in the order of `found`), `_part` and, when located, `_row`."""
+    failed check, in the order of `found`), `_part` and, when located, `_row`.
+
+    With `stages_later`, stage names are left as written and unchecked: the funnel is
+    resolved from the staged data, then `stage_updates` recodes and checks them."""
     union = " UNION ALL ".join(_parsed(table, p, values) for p in parts)
     flags = " | ".join(f"(CASE WHEN {ch.condition} THEN {1 << i} ELSE 0 END)::BIGINT"
-                       for i, ch in enumerate(found)) or "0::BIGINT"
+                       for i, ch in enumerate(found)
+                       if not (stages_later and ch.name == "stage")) or "0::BIGINT"
     cols = ", ".join(f"{typed(c.name)} AS {quote(c.name)}" for c in TABLES[table].columns)
     extra = ""
     if located:
         extra = ", _row, " + ", ".join(f"{quote(c)} AS {text(c)}"
                                        for c in TABLES[table].column_names)
     return f"SELECT {cols}, ({flags}) AS _bad, _part{extra} FROM ({union})"
+
+
+def stage_updates(staged: str, found: Sequence[Check], recode: Mapping[str, str]) -> list[str]:
+    """Statements recoding a staged table's stage names to the funnel's and setting the bit
+    of its stage check (staged with `stages_later`)."""
+    out = []
+    if recode:
+        listed = ", ".join(map(literal, recode))
+        out.append(f"UPDATE {staged} SET stage = {_recode('stage', recode)} "
+                   f"WHERE stage IN ({listed})")
+    for i, check in enumerate(found):
+        if check.name == "stage":
+            known = ", ".join(map(literal, check.choices))
+            out.append(f"UPDATE {staged} SET _bad = _bad | {1 << i} "
+                       f"WHERE stage IS NOT NULL AND stage NOT IN ({known})")
+    return out
 
 
 def text(column: str) -> str:
@@ -299,13 +324,12 @@ def warning_problems(con: duckdb.DuckDBPyConnection, *, staged: str, found: Sequ
 
 
 def duplicate_count(con: duckdb.DuckDBPyConnection, *, table: str, staged: str,
-                    rows: int) -> tuple[int, int]:
-    """(keys repeated with other values, surplus rows): both 0 when every key is unique,
-    which one count of distinct keys says on the usual path."""
-    key = ", ".join(quote(k) for k in TABLES[table].key)
-    keys = con.execute(f"SELECT count(DISTINCT ({key})) FROM {staged}").fetchall()[0][0]
+                    rows: int, keys: int) -> tuple[int, int]:
+    """(keys repeated with other values, surplus rows) given the staged `rows` and distinct
+    `keys`: both 0 when every key is unique, the usual path, which costs nothing more."""
     if keys == rows:
         return 0, 0
+    key = ", ".join(quote(k) for k in TABLES[table].key)
     content = "hash(" + ", ".join(quote(c) for c in TABLES[table].column_names) + ")"
     differing = con.execute(
         f"SELECT count(*) FROM (SELECT {key} FROM {staged} GROUP BY {key} "

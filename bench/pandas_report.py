@@ -345,10 +345,14 @@ def _quotas(data: Path, first: pd.Timestamp, last: pd.Timestamp) -> pd.Series:
 
 
 def coverage(data: Path) -> pd.DataFrame:
-    """Coverage per rep for the quarter of the review date, from review()'s deals."""
+    """Coverage per rep for the default period of the review date (its quarter if a third of
+    it remains, else the next), from review()'s deals."""
     d, cut = REVIEWED["deals"], REVIEWED["cut"]["cut"].iloc[0]
-    first = cut.to_period("Q").start_time
-    last = (cut.to_period("Q").end_time).normalize()
+    quarter = cut.to_period("Q")
+    following = (quarter + 1).start_time
+    if 3 * (following - cut).days < (following - quarter.start_time).days:
+        quarter += 1
+    first, last = quarter.start_time, quarter.end_time.normalize()
     quota = _quotas(data, first, last)
     o = pd.read_parquet(data / "opportunities.parquet",
                         columns=["owner_rep_id", "status", "amount", "closed_at"])

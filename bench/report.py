@@ -41,18 +41,18 @@ import pandas as pd
 import scipy.special  # noqa: F401
 
 from funnelwise.io.engines import duckdb_crm, load_duckdb_backend
+from funnelwise.metrics.asof import as_of as view_at
 from funnelwise.metrics.cycle import cycle, cycle_stats
 from funnelwise.metrics.effectiveness import attribution_config, effectiveness, type_counts
 from funnelwise.metrics.funnel import funnel, funnel_counts
 from funnelwise.metrics.result import MetricResult
 from funnelwise.metrics.winrates import winrate_counts, winrates
+from funnelwise.periods import quarter_of
 from funnelwise.pipeline import targets
 from funnelwise.pipeline.coverage import CoverageOptions, coverage
 from funnelwise.pipeline.review import review
-from funnelwise.pipeline.snapshot import resolve
 from funnelwise.plan.estimate import Options
 from funnelwise.plan.groups import load_groups
-from funnelwise.plan.period import quarter_of
 from funnelwise.schema.crm import Crm
 
 if TYPE_CHECKING:
@@ -96,16 +96,16 @@ def review_queries(crm: Crm) -> list[ir.Table]:
 
 
 def coverage_queries(crm: Crm) -> list[ir.Table]:
-    snap = resolve(crm, None)
-    return [targets.won_so_far(crm, quarter_of(snap.as_of), snap, "rep"),
+    snap = view_at(crm)
+    return [targets.won_so_far(crm, quarter_of(snap.day), snap, "rep"),
             targets.value_counts(crm, snap, CoverageOptions().lookback_days, "rep")]
 
 
 def plan_by_rep(crm: Crm, shared: dict[str, Any]) -> pd.DataFrame:
     """What `funnelwise plan --period Q` reads, Q the quarter after the review date's: each
     rep's own figures (or the team's, with too little history) and the whole team's row."""
-    snap = shared["review"].snapshot if "review" in shared else resolve(crm, None)
-    period = quarter_of(quarter_of(snap.as_of).end + dt.timedelta(days=1))
+    snap = shared["review"].at if "review" in shared else view_at(crm)
+    period = quarter_of(quarter_of(snap.day).end + dt.timedelta(days=1))
     g = load_groups(crm, period, Options())
     rows = [*zip(g.funnels, g.targets, strict=True), (g.team, g.team_target)]
     return pd.DataFrame([

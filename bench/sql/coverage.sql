@@ -1,13 +1,21 @@
--- Win-rate-aware coverage per rep for the quarter of the review date, from the review of
+-- Win-rate-aware coverage per rep for the default period of the review date (its quarter if a
+-- third of it remains, else the next), from the review of
 -- review.sql (temporary tables `cut` and `reviewed`): quota pro rata to its days in the
 -- quarter, won so far, the open pipeline expected to close by the quarter's end (overdue deals
 -- included), its disqualified part, and the value win rate over the year before the review.
-WITH period AS (
-    SELECT CAST(cut AS DATE) AS as_of,
-           CAST(date_trunc('quarter', cut) AS DATE) AS first_day,
-           CAST(date_trunc('quarter', cut) + INTERVAL 3 MONTH AS DATE) - 1
-               AS last_day
+WITH here AS (
+    SELECT CAST(cut AS DATE) AS as_of, CAST(date_trunc('quarter', cut) AS DATE) AS q0,
+           CAST(date_trunc('quarter', cut) + INTERVAL 3 MONTH AS DATE) AS q1
     FROM cut
+),
+chosen AS (
+    SELECT as_of, CASE WHEN 3 * (q1 - as_of) >= q1 - q0 THEN q0 ELSE q1 END AS first_day
+    FROM here
+),
+period AS (
+    SELECT as_of, first_day,
+           CAST(first_day + INTERVAL 3 MONTH AS DATE) - 1 AS last_day
+    FROM chosen
 ),
 quota AS (
     SELECT q.rep_id AS key,

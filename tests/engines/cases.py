@@ -23,11 +23,11 @@ from funnelwise.metrics.decompose import compare_steps, compare_types
 from funnelwise.metrics.effectiveness import effectiveness
 from funnelwise.metrics.funnel import funnel
 from funnelwise.metrics.winrates import winrates
+from funnelwise.periods import parse_period
 from funnelwise.pipeline.coverage import CoverageOptions, coverage
 from funnelwise.pipeline.review import review
 from funnelwise.plan.estimate import Options
 from funnelwise.plan.groups import load_groups
-from funnelwise.plan.period import parse_period
 from funnelwise.schema.crm import Crm
 from funnelwise.schema.funnel import parse_funnel
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 from funnelwise.forecast.snapshot import take
-from funnelwise.metrics.asof import crm_as_of, data_today, opportunities_as_of
+from funnelwise.metrics.asof import crm_as_of, opportunities_as_of
+from funnelwise.metrics.span import data_span
 
 
 def as_of_rows(ws, day):
@@ -47,7 +48,7 @@ def test_history_and_today(tiny_ws):
     view = crm_as_of(tiny_ws.crm(), dt.date(2026, 2, 15))
     history = view.stage_history.to_pandas()
     assert len(history[history.opportunity_id == "o7"]) == 1
-    assert data_today(tiny_ws.crm()) == dt.date(2026, 4, 2)
+    assert data_span(tiny_ws.crm()).today == dt.date(2026, 4, 2)
 
 
 def test_snapshot_ages_and_open_deals(tiny_ws):

@@ -11,8 +11,9 @@ from pandas.testing import assert_frame_equal
 
 from funnelwise.forecast import METHODS
 from funnelwise.forecast.backtest import run_backtest
-from funnelwise.forecast.horizon import add_months, origins, parse_horizon
+from funnelwise.forecast.horizon import origins, parse_horizon
 from funnelwise.io.workspace import Workspace
+from funnelwise.periods import add_months
 from tests.conftest import MAVEN, needs
 
 QUARTER = parse_horizon("1q")

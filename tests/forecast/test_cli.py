@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from funnelwise.cli.main import app
-from funnelwise.report.forecast import backtest_figure
+from funnelwise.web.charts.forecast import backtest_figure
 from tests.conftest import MAVEN, TINY, needs
 
 runner = CliRunner()
@@ -51,7 +51,7 @@ def test_forecast_table_and_explain(tiny):
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (["--period", "2026-Q5"], "not a quarter, month or year"),
+    (["--period", "2026-Q5"], "not a quarter, month, year or week"),
     (["--period", "2026-Q1", "--method", "stage-weighted"], "did you mean 'stage_weighted'"),
     (["--period", "2026-Q1", "--by", "regions"], "did you mean 'region'"),
 ])

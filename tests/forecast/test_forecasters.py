@@ -11,7 +11,7 @@ import pytest
 from funnelwise.errors import UserError
 from funnelwise.forecast import METHODS, get
 from funnelwise.forecast.montecarlo import Flow, quantiles, simulate
-from funnelwise.plan.period import parse_period
+from funnelwise.periods import parse_period
 
 AS_OF = dt.date(2026, 2, 15)
 Q1 = parse_period("2026-Q1")

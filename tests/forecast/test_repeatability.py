@@ -8,8 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from funnelwise.cli.main import app
-from funnelwise.metrics.repeatability import next_periods
-from funnelwise.plan.period import parse_period
+from funnelwise.periods import next_periods, parse_period
 from tests.conftest import HERE
 
 runner = CliRunner()

@@ -11,7 +11,7 @@ import pytest
 from funnelwise.forecast.snapshot import take
 from funnelwise.forecast.survival import exposure, fit_survival, moves, rates
 from funnelwise.io.workspace import Workspace
-from funnelwise.metrics.asof import data_today
+from funnelwise.metrics.span import data_span
 from tests.forecast.helpers import ONE_STAGE_FUNNEL, workspace_from
 
 THREE_DEALS = {
@@ -75,7 +75,7 @@ def test_recovers_the_simulated_win_rate(simulated):
     w = simulated.truth["team"]["win_rate"]
     with Workspace(simulated.path) as ws:
         crm = ws.crm()
-        model = fit_survival(take(crm, data_today(crm)).spells)
+        model = fit_survival(take(crm, data_span(crm).today).spells)
     ever = model.p_eventually(np.array([0, 2]), np.zeros(2))
     assert abs(ever[0] - w) < 0.02
     assert abs(ever[1] - w / (w + (1 - w) * 0.25)) < 0.06

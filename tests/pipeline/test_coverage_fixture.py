@@ -23,10 +23,10 @@ import pytest
 
 from funnelwise.errors import InternalError, UserError
 from funnelwise.io.workspace import Workspace
+from funnelwise.periods import parse_period
 from funnelwise.pipeline.config import ReviewConfig
 from funnelwise.pipeline.coverage import CoverageOptions, coverage
 from funnelwise.pipeline.review import for_rep, review
-from funnelwise.plan.period import parse_period
 
 AS_OF = dt.date(2026, 7, 1)
 Q3 = parse_period("2026-Q3")

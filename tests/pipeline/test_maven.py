@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from funnelwise.io.workspace import Workspace
+from funnelwise.metrics.asof import as_of
 from funnelwise.pipeline.history import stage_thresholds
 from funnelwise.pipeline.review import review
-from funnelwise.pipeline.snapshot import Snapshot
 from tests.conftest import MAVEN, needs, raw_sql
 
 pytestmark = needs(MAVEN)
@@ -57,7 +57,7 @@ def test_open_pipeline_per_agent_equals_plain_sql(maven_review):
 def test_stage_threshold_equals_plain_sql_percentile(maven_path):
     """Days in Engaging of won deals: engage date to close (the next history row)."""
     with Workspace(maven_path, create=False) as ws:
-        th = stage_thresholds(ws.crm(), Snapshot(AS_OF), 0.9).to_pandas()
+        th = stage_thresholds(ws.crm(), as_of(ws.crm(), AS_OF), 0.9).to_pandas()
     ((won, p90),) = raw_sql(WON_ENGAGING_P90)
     (row,) = th.to_dict(orient="records")
     assert row["stage"] == "Engaging"

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 from funnelwise.io.workspace import Workspace
+from funnelwise.metrics.asof import as_of
 from funnelwise.pipeline.calibration import calibrate, default_dates
 from funnelwise.pipeline.probability import fit
-from funnelwise.pipeline.snapshot import Snapshot
 from tests.conftest import raw_sql
 
 
@@ -75,7 +75,7 @@ def test_missing_outcome_evidence_equals_plain_sql(simulated, simulated_review):
 def test_probabilities_learn_only_from_deals_closed_before_the_date(simulated):
     day = dt.date(2026, 1, 1)
     with Workspace(simulated.path, create=False) as ws:
-        model = fit(ws.crm(), Snapshot(day))
+        model = fit(ws.crm(), as_of(ws.crm(), day))
     ((share,),) = raw_sql(f"""SELECT avg((status = 'won')::int)
         FROM read_csv('{simulated.data / "opportunities.csv"}')
         WHERE status <> 'open' AND closed_at < TIMESTAMP '2026-01-01'""")

@@ -15,10 +15,11 @@ import datetime as dt
 
 import pytest
 
+from funnelwise.metrics.asof import as_of
 from funnelwise.pipeline.history import stage_thresholds, won_cycle
 from funnelwise.pipeline.probability import cohort_counts, fit
 from funnelwise.pipeline.review import for_rep, review
-from funnelwise.pipeline.snapshot import Snapshot, open_deals
+from funnelwise.pipeline.snapshot import open_deals
 
 MAY_3 = dt.date(2026, 5, 3)
 
@@ -27,7 +28,7 @@ def test_snapshot_on_february_15(tiny_ws):
     """o1 (closed 02-04) and o4 (02-11) had closed; o2, o3, o5, o6, o7, o8 were open. o3 had
     entered Proposal on 02-01 (14 days before); the others were in Qualified, from their history
     or, without one, since creation (o2: created 01-10, 36 days)."""
-    d = open_deals(tiny_ws.crm(), Snapshot(dt.date(2026, 2, 15))).to_pandas()
+    d = open_deals(tiny_ws.crm(), as_of(tiny_ws.crm(), dt.date(2026, 2, 15))).to_pandas()
     d = d.set_index("opportunity_id")
     assert sorted(d.index) == ["o2", "o3", "o5", "o6", "o7", "o8"]
     assert d.loc["o3", "stage"] == "Proposal" and d.loc["o3", "stage_days"] == 14
@@ -36,7 +37,7 @@ def test_snapshot_on_february_15(tiny_ws):
 
 
 def test_stage_threshold_and_won_cycle(tiny_ws):
-    snap = Snapshot(MAY_3)
+    snap = as_of(tiny_ws.crm(), MAY_3)
     th = stage_thresholds(tiny_ws.crm(), snap, 0.9).to_pandas().set_index("stage")
     assert list(th.index) == ["Qualified"]
     assert (th.loc["Qualified", "won_deals"], th.loc["Qualified", "threshold_days"]) == (4, 81)
@@ -48,7 +49,7 @@ def test_cohorts_count_each_deal_in_every_age_band_it_was_open_in(tiny_ws):
     """Bands cut at 25, 45, 67.5, 81 days. ana in Qualified: band 0 holds o1, o2, o3, o4 (3 won);
     band 1 (25-45 days) o1 and o2 (o3 left Qualified at 20 days); band 2 o2. ana in Proposal:
     o3 from 20 to 39 days, bands 0 and 1. ben: o5 (lost at 40) and o6 (won at 90)."""
-    snap = Snapshot(MAY_3)
+    snap = as_of(tiny_ws.crm(), MAY_3)
     counts = cohort_counts(tiny_ws.crm(), snap, (25.0, 45.0, 67.5, 81.0)).to_pandas()
     got = {(r.rep, r.stage, r.band): (r.won, r.closed) for r in counts.itertuples()}
     assert got == {

@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from funnelwise.io.workspace import Workspace
-from funnelwise.report.html import report_html
 from funnelwise.web import views
 from funnelwise.web.filters import Filters
+from funnelwise.web.report import report_html
 from tests.web.browser import WIDTHS, Watched
 from tests.web.orgdata import CHARTS, REPS
 

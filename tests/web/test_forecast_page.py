@@ -19,14 +19,14 @@ from typer.testing import CliRunner
 from funnelwise.cli.main import app as cli
 from funnelwise.errors import UserError
 from funnelwise.forecast.backtest import run_backtest
-from funnelwise.forecast.horizon import add_months, parse_horizon
+from funnelwise.forecast.horizon import parse_horizon
 from funnelwise.forecast.results import backtest_results, forecast_result, method_names
 from funnelwise.io import presets
 from funnelwise.io.importer import run_import
 from funnelwise.io.workspace import Workspace
 from funnelwise.metrics.scope import Scope, restrict
-from funnelwise.plan.period import parse_period
-from funnelwise.report.forecast import backtest_verdict, results_doc
+from funnelwise.periods import add_months, parse_period
+from funnelwise.presentation.forecast import backtest_verdict, results_doc
 from funnelwise.web.app import create_app
 from funnelwise.web.context import make_context
 from funnelwise.web.filters import Filters
@@ -85,15 +85,16 @@ def won_between(workspace: Path, start: str, months: int) -> float:
     return float(row[0])
 
 
-def test_whole_org_forecasts_the_next_quarter_from_the_latest_data(whole):
+def test_whole_org_forecasts_the_default_quarter_from_the_latest_data(whole):
+    """As of 2026-01-26, 65 of 2026-Q1's 90 days remain: the page forecasts 2026-Q1."""
     assert whole["as_of"] == "2026-01-26"
-    assert whole["period"] == {"label": "2026-Q2", "start": "2026-04-01",
-                               "end": "2026-06-30", "unit": "quarter"}
+    assert whole["period"] == {"label": "2026-Q1", "start": "2026-01-01",
+                               "end": "2026-03-31", "unit": "quarter"}
     assert (whole["horizon"], whole["origins_asked"]) == ("1q", 4)
     assert whole["origins"] == ["2025-07-26", "2025-10-26"], "earlier ones precede the data"
     assert [r["method"] for r in whole["forecast"]] == METHODS
     for r in whole["forecast"]:
-        assert r["period"] == "2026-Q2" and r["as_of"] == "2026-01-26"
+        assert r["period"] == "2026-Q1" and r["as_of"] == "2026-01-26"
         assert 0 < r["p10"] <= r["p50"] <= r["p90"]
     assert [r["method"] for r in whole["backtest"]["backtest"]] == METHODS
     assert whole["draws"] == {"forecast": 4000, "backtest": 500}
@@ -116,13 +117,13 @@ def test_backtest_actuals_are_the_revenue_won_in_each_period(whole, sim_path):
 
 def test_json_twin_equals_the_cli_commands_the_page_prints(whole, sim_path):
     assert whole["commands"] == {
-        "forecast": "funnelwise forecast --period 2026-Q2 --method all --as-of 2026-01-26",
+        "forecast": "funnelwise forecast --period 2026-Q1 --method all --as-of 2026-01-26",
         "backtest": "funnelwise backtest --from 2025-07-26 --to 2025-10-26 --horizon 1q "
                     "--method all --draws 500",
     }
     assert whole["forecast"] == cli_json(sim_path, whole["commands"]["forecast"])
     assert whole["forecast"] == cli_json(
-        sim_path, "funnelwise forecast --period 2026-Q2 --method all"), "as-of: CLI default"
+        sim_path, "funnelwise forecast --method all"), "period and as-of: the CLI's defaults"
     assert whole["backtest"] == cli_json(sim_path, whole["commands"]["backtest"])
 
 
@@ -184,7 +185,7 @@ def test_page_draws_both_charts_and_prints_the_commands(sim):
 
 def test_short_history_shows_the_forecast_and_says_why_the_backtest_is_thin(client, org_path):
     body = client.json("/api/forecast")
-    assert body["as_of"] == "2026-04-11" and body["period"]["label"] == "2026-Q3"
+    assert body["as_of"] == "2026-04-11" and body["period"]["label"] == "2026-Q2"
     assert body["origins"] == ["2026-01-11"]
     assert body["forecast"] == cli_json(org_path, body["commands"]["forecast"])
     assert body["backtest"] == cli_json(org_path, body["commands"]["backtest"])
@@ -200,7 +201,8 @@ def test_horizon_and_origins_choose_the_period_and_the_origins(org_path):
     with Workspace(org_path, read_only=True) as ws:
         data = roundtrip(forecast.build(make_context(ws.crm(), Filters()), horizon="1m",
                                         origins="3"))
-    assert data["period"] == {"label": "2026-05", "start": "2026-05-01", "end": "2026-05-31",
+    # as of 2026-04-11, 20 of April's 30 days remain
+    assert data["period"] == {"label": "2026-04", "start": "2026-04-01", "end": "2026-04-30",
                               "unit": "month"}
     assert data["origins"] == ["2026-01-11", "2026-02-11", "2026-03-11"]
     assert data["forecast"] == cli_json(org_path, data["commands"]["forecast"])
@@ -209,14 +211,15 @@ def test_horizon_and_origins_choose_the_period_and_the_origins(org_path):
     assert data["verdict"].startswith("funnelwise came closest over 3 origins")
 
 
-@pytest.mark.parametrize(("as_of", "label"), [
-    (dt.date(2026, 4, 11), "2026-Q3"), (dt.date(2026, 4, 1), "2026-Q2"),
-    (dt.date(2026, 12, 31), "2027-Q1"), (dt.date(2026, 1, 1), "2026-Q1"),
+@pytest.mark.parametrize(("as_of", "quarter", "year"), [
+    (dt.date(2026, 4, 11), "2026-Q2", "2026"), (dt.date(2026, 4, 1), "2026-Q2", "2026"),
+    (dt.date(2026, 6, 10), "2026-Q3", "2026"), (dt.date(2026, 9, 15), "2026-Q4", "2027"),
+    (dt.date(2026, 12, 31), "2027-Q1", "2027"), (dt.date(2026, 1, 1), "2026-Q1", "2026"),
 ])
-def test_next_period_starts_on_or_after_the_as_of_day(as_of, label):
-    assert forecast.next_period(as_of, parse_horizon("1q")).label == label
-    assert forecast.next_period(as_of, parse_horizon("1y")).label == (
-        str(as_of.year) if as_of == dt.date(as_of.year, 1, 1) else str(as_of.year + 1))
+def test_the_page_forecasts_the_default_period_of_its_as_of_day(as_of, quarter, year):
+    """The quarter (year) of the as-of day while a third of it remains, else the next."""
+    assert forecast.next_period(as_of, parse_horizon("1q")).label == quarter
+    assert forecast.next_period(as_of, parse_horizon("1y")).label == year
 
 
 @pytest.mark.parametrize(("params", "fragment"), [

@@ -3,8 +3,10 @@
 The six-rep test org has no quotas and no deal that breaks a disqualifying rule, so these tests
 use it plus a quotas.csv (`QUOTAS`: the same quota in 2026-Q1 and 2026-Q2, none for eli) and
 one open 400k deal of ben's (`BIG_DEAL`, 12x the organisation's average won deal): the
-figures below are checked by hand against it. The page's as-of day is the latest date in the
-data, 2026-04-10 (the last close), so the coverage period defaults to 2026-Q2.
+figures below are checked by hand against it. The page's as-of day is the data's today,
+2026-04-11 (the day after the last close: ana won o000, 49k, on 2026-04-10), as `review`'s is,
+so the coverage period defaults to 2026-Q2 (81 of its 91 days remain). Open then: the 19 deals
+whose status is open, 933k, of which o900 (400k) is qualified out.
 
 The page options `?as_of=` and `?period=` are checked over HTTP and on the data functions.
 """
@@ -24,7 +26,7 @@ from funnelwise.io.importer import run_import
 from funnelwise.io.workspace import Workspace
 from funnelwise.metrics.scope import Scope, restrict
 from funnelwise.pipeline.run import run_review
-from funnelwise.report.pipeline import review_payload
+from funnelwise.presentation.pipeline import review_payload
 from funnelwise.web.app import create_app
 from funnelwise.web.context import make_context
 from funnelwise.web.filters import Filters
@@ -37,7 +39,7 @@ QUOTAS = {"ana": 120_000, "ben": 40_000, "cy": 90_000, "dee": 20_000, "Fay Moss"
 BIG_DEAL = ["o900", "ben", "acc2", "outbound", "Core", "2026-03-02", "Proposal", 400000,
             "2026-05-15", "open", ""]
 BIG_HISTORY = [["o900", "Qualified", "2026-03-02"], ["o900", "Proposal", "2026-03-09"]]
-AS_OF = "2026-04-10"
+AS_OF = "2026-04-11"
 ERROR_KEYS = {"ok", "status", "title", "error"}
 
 
@@ -96,27 +98,29 @@ def test_pages_render_with_their_charts(pclient, url):
 def test_pipeline_page_shows_the_three_values_coverage_and_qualify_out(pclient):
     html = pclient.get("/pipeline").text
     assert 'href="/pipeline"' in html, "the page is in the navigation"
-    assert "982.0k" in html and "582.0k" in html  # raw and qualified pipeline
+    assert "933.0k" in html and "533.0k" in html  # raw and qualified pipeline
     assert "Qualify out: 1 deal, 400.0k at stake" in html
-    assert "amount 400.0k is 12.4x the organisation&#39;s average won deal" in html
+    # the 14 wins before 2026-04-11 average 468.5k / 14 = 33.5k: 400k is 12.0x
+    assert "amount 400.0k is 12.0x the organisation&#39;s average won deal" in html
     assert "inflated" in html and "4.2x" in html  # ben's qualified coverage
-    assert "Deals with warnings: 19 deals, 582.0k" in html
+    assert "Deals with warnings: 18 deals, 533.0k" in html
 
 
 def test_pipeline_json_twin_is_the_review_and_coverage_cli(pclient, pipe_path):
+    """Each side at its own defaults: no date or period passed to either."""
     page = pclient.json("/api/pipeline")
     ws = str(pipe_path)
     assert page["as_of"] == AS_OF and page["period"]["label"] == "2026-Q2"
-    assert page["review"] == cli_json("review", "--as-of", AS_OF, "-w", ws)
-    assert page["coverage"] == cli_json("coverage", "--as-of", AS_OF, "-w", ws)
+    assert page["review"] == cli_json("review", "-w", ws)
+    assert page["coverage"] == cli_json("coverage", "-w", ws)
     assert page["coverage"] == cli_json("coverage", "--as-of", AS_OF, "--period", "2026-Q2",
                                         "-w", ws)
     overall = page["overall"]
     assert (overall["deals"], overall["raw_value"], overall["qualified_value"]) == (
-        20, 982_000.0, 582_000.0)
-    assert overall["realistic_value"] == pytest.approx(413_484.59, abs=0.01)
+        19, 933_000.0, 533_000.0)
+    assert overall["realistic_value"] == pytest.approx(372_237.96, abs=0.01)
     assert [d["opportunity_id"] for d in page["review"]["qualify_out"]] == ["o900"]
-    assert len(page["warnings"]) == 19 and all(d["flags"] for d in page["warnings"])
+    assert len(page["warnings"]) == 18 and all(d["flags"] for d in page["warnings"])
 
 
 def test_pipeline_rep_rows_join_values_and_coverage(pclient):
@@ -130,7 +134,8 @@ def test_pipeline_rep_rows_join_values_and_coverage(pclient):
     assert ben["qualified_coverage"] == pytest.approx(168_000 / 40_000)
     assert ben["required_coverage"] == pytest.approx(1 / ben["win_rate"])
     assert reps["ana"]["status"] == "under-covered"
-    assert reps["ana"]["coverage"] == pytest.approx(99_000 / 120_000)
+    # o009 and o008 open (50k) against the quota less o000, won on 2026-04-10 (49k)
+    assert reps["ana"]["coverage"] == pytest.approx(50_000 / (120_000 - 49_000))
     assert reps["eli"]["status"] is None and reps["eli"]["raw_value"] == 182_500.0
 
 
@@ -159,7 +164,7 @@ def test_pipeline_options_over_http(pclient, ctx, pipe_path):
 
 @pytest.mark.parametrize(("kwargs", "message"), [
     ({"as_of": "2026-13-01"}, "as_of='2026-13-01' is not a date (expected YYYY-MM-DD)"),
-    ({"period": "2026-Q5"}, "period '2026-Q5' is not a quarter, month or year"),
+    ({"period": "2026-Q5"}, "period '2026-Q5' is not a quarter, month, year or week"),
 ])
 def test_bad_options_are_user_errors(ctx, kwargs, message):
     with pytest.raises(UserError, match=message.replace("(", r"\(").replace(")", r"\)")):
@@ -170,7 +175,7 @@ def test_bad_options_are_user_errors(ctx, kwargs, message):
 
 @pytest.mark.parametrize(("query", "message"), [
     ("as_of=2026-13-01", "as_of='2026-13-01' is not a date (expected YYYY-MM-DD)"),
-    ("period=2026-Q5", "period '2026-Q5' is not a quarter, month or year"),
+    ("period=2026-Q5", "period '2026-Q5' is not a quarter, month, year or week"),
 ])
 def test_bad_options_get_the_error_shape_and_page(pclient, query, message):
     for api in ("/api/pipeline", "/api/reps/ben"):
@@ -208,7 +213,7 @@ def page_day(page: dict[str, Any]) -> dt.date:
 @pytest.mark.parametrize("rep", ["ben", "eli", "Fay Moss"])
 def test_rep_page_flags_are_the_reviews(pclient, pipe_path, rep):
     page = pclient.json(f"/api/reps/{rep.replace(' ', '%20')}")
-    review = cli_json("review", "--rep", rep, "--as-of", AS_OF, "-w", str(pipe_path))
+    review = cli_json("review", "--rep", rep, "-w", str(pipe_path))
     flags = {d["opportunity_id"]: d["flags"] for d in review["opportunities"]}
     assert page["open_deals"], "every one of these reps has open deals"
     for deal in page["open_deals"]:
@@ -222,7 +227,7 @@ def test_rep_page_shows_the_disqualifying_flag(pclient):
     assert [(f["rule"], f["disqualifying"]) for f in deals[0]["flags"]] == [
         ("amount_above_history", True)]
     html = pclient.get("/reps/ben").text
-    assert "✗ amount_above_history: amount 400.0k is 12.4x" in html
+    assert "✗ amount_above_history: amount 400.0k is 12.0x" in html
 
 
 def test_rep_plan_is_the_plan_cli_row(pclient, pipe_path):
@@ -268,8 +273,8 @@ def test_org_without_quotas_says_so(client):
     assert page["coverage"] == [] and all(r["status"] is None for r in page["reps"])
     assert page["coverage_missing"].startswith("no quota overlaps 2026-Q2 (2026-04-01 to "
                                                "2026-06-30)")
-    assert page["overall"]["raw_value"] == 582_000.0  # 533k today, plus o000 (49k) won that day
+    assert page["overall"]["raw_value"] == 533_000.0  # the open deals of the file
     rep = client.json("/api/reps/dee")
     assert rep["plan"] is None
-    assert rep["plan_note"] == "No quota in whole organisation, so no plan"
+    assert rep["plan_note"].startswith("No plan for 2026-Q2: no quota")
     assert client.get("/pipeline").status_code == 200

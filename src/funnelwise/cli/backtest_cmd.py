@@ -44,7 +44,7 @@ def backtest(
     from funnelwise.forecast.backtest import run_backtest
     from funnelwise.forecast.horizon import origins, parse_horizon
     from funnelwise.forecast.results import backtest_results, method_names
-    from funnelwise.report.forecast import emit_many
+    from funnelwise.presentation.forecast import emit_many
 
     span = parse_horizon(horizon)
     step = parse_horizon(every) if every else span

@@ -22,7 +22,7 @@ from funnelwise.coach.brief import Brief, make_brief
 from funnelwise.coach.text import week as week_text
 from funnelwise.errors import UserError
 from funnelwise.metrics.scope import Scope, check
-from funnelwise.report.brief import to_html, to_markdown
+from funnelwise.presentation.brief import to_html, to_markdown
 
 ORDER = 61
 

@@ -28,8 +28,8 @@ from funnelwise.coach.status import reps_of
 from funnelwise.coach.text import week as week_text
 from funnelwise.metrics.result import MetricResult
 from funnelwise.metrics.scope import Scope, check
-from funnelwise.report import coach as views
-from funnelwise.report import tables
+from funnelwise.presentation import coach as views
+from funnelwise.presentation import tables
 from funnelwise.schema.funnel import Funnel
 
 ORDER = 60

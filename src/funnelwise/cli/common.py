@@ -106,7 +106,7 @@ def open_crm(workspace: Path, engine: Engine = Engine.duckdb,
 
 def emit(result: MetricResult, fmt: Format, explain: bool) -> None:
     """Print a metric result as the user asked."""
-    from funnelwise.report import tables
+    from funnelwise.presentation import tables
 
     if explain:
         sys.stdout.write(tables.explain(result))

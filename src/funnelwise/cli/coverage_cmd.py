@@ -25,7 +25,7 @@ from funnelwise.cli.common import (
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
 from funnelwise.pipeline.coverage import CoverageOptions
 from funnelwise.pipeline.run import run_coverage
-from funnelwise.report import pipeline as render
+from funnelwise.presentation import pipeline as render
 
 ORDER = 45
 

@@ -32,8 +32,8 @@ def demo(
     from funnelwise.metrics.cycle import cycle
     from funnelwise.metrics.funnel import funnel
     from funnelwise.metrics.winrates import winrates
-    from funnelwise.report.brief import to_markdown
-    from funnelwise.report.tables import print_table
+    from funnelwise.presentation.brief import to_markdown
+    from funnelwise.presentation.tables import print_table
     from funnelwise.simulate import SimConfig, simulate_org, write_org
 
     workspace.unlink(missing_ok=True)

@@ -63,7 +63,7 @@ def _attribution(base: Attribution, outcome: list[str] | None,
 
 
 def _emit_many(results: list[MetricResult], fmt: Format, explain: bool) -> None:
-    from funnelwise.report import tables
+    from funnelwise.presentation import tables
 
     if fmt is Format.json and not explain:
         payload = {r.name: {"rows": r.records(), "filters": r.filters, "notes": list(r.notes)}
@@ -89,7 +89,7 @@ def effectiveness_command(
     from funnelwise.coach.fewer_better import for_window
     from funnelwise.metrics.decompose import compare_steps, compare_types, parse_window
     from funnelwise.metrics.effectiveness import attribution_config, effectiveness
-    from funnelwise.report import coach as views
+    from funnelwise.presentation import coach as views
 
     with open_workspace(workspace) as ws:
         crm = ws.crm(funnel_override(funnel))

@@ -34,7 +34,9 @@ SeedOpt = Annotated[int, typer.Option(help="Random seed (same seed, same figures
 
 @user_errors
 def forecast(
-    period: Annotated[str, typer.Option(help="Period: 2026-Q3, 2026-07 or 2026.")],
+    period: Annotated[str | None, typer.Option(
+        help="Period: 2026-Q3, 2026-07 or 2026 (default: the quarter of the as-of day if a "
+             "third of it remains, else the next).")] = None,
     by: Annotated[str, typer.Option("--by", help="all, rep, team, manager or region.")] = "all",
     as_of: AsOfOpt = None, method: MethodOpt = "funnelwise",
     workspace: WorkspaceOpt = DEFAULT_WORKSPACE, format: FormatOpt = Format.table,
@@ -42,10 +44,10 @@ def forecast(
 ) -> None:
     """Won so far + open deals x P(won in the period | stage, age, rep) + deals to come."""
     from funnelwise.forecast.results import forecast_result, method_names
-    from funnelwise.plan.period import parse_period
-    from funnelwise.report import forecast as _views  # noqa: F401  (registers the terminal views)
+    from funnelwise.periods import parse_period
+    from funnelwise.presentation import forecast as _views  # noqa: F401  (registers the terminal views)
 
-    target = parse_period(period)
+    target = parse_period(period) if period else None
     with open_workspace(workspace) as ws:
         result = forecast_result(ws.crm(), period=target, as_of=day(as_of), by=by,
                                  methods=method_names(method), draws=draws, seed=seed)

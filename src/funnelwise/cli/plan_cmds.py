@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,18 +32,19 @@ from funnelwise.cli.common import (
 )
 from funnelwise.errors import UserError
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
+from funnelwise.metrics.span import data_span
+from funnelwise.periods import Period, default_period, parse_period
 from funnelwise.plan import PlanVolumes, Projection, RepFunnel, Target, WhatIf
 from funnelwise.plan import project as project_core
 from funnelwise.plan.estimate import MIN_DEALS, Options
 from funnelwise.plan.explicit import Explicit, explicit_funnel, parse_pairs
 from funnelwise.plan.groups import Groups, load_groups
 from funnelwise.plan.leadtime import DEFAULT_STEP_LAG_DAYS
-from funnelwise.plan.period import Period, parse_period
 from funnelwise.plan.project import DEFAULT_DRAWS as PROJECT_DRAWS
 from funnelwise.plan.reverse import DEFAULT_DRAWS as PLAN_DRAWS
 from funnelwise.plan.volumes import from_frame, from_pairs
 from funnelwise.plan.workspace import PlanSet, make_plans
-from funnelwise.report import plan as render
+from funnelwise.presentation import plan as render
 
 ORDER = 40
 
@@ -64,7 +67,8 @@ WeeksOpt = Annotated[float | None, typer.Option(
 CycleOpt = Annotated[float | None, typer.Option(
     help="Sales cycle in days (opportunity to close), for the lead time of explicit inputs.")]
 PeriodOpt = Annotated[str | None, typer.Option(
-    help="Period to plan: 2026-Q3, 2026-07 or 2026.")]
+    help="Period to plan: 2026-Q3, 2026-07 or 2026 (default: the quarter of the data's "
+         "today if a third of it remains, else the next).")]
 PlanByOpt = Annotated[str, typer.Option(
     "--by", help="Plan per rep, team, manager, region, or all.")]
 RatesOpt = Annotated[RatesMode, typer.Option(
@@ -100,12 +104,29 @@ def _explicit(e: Explicit, weeks: float | None, period: Period | None,
 
 
 def _groups(workspace: Path, funnel: Path | None, period: Period | None, opts: Options,
-            weeks: float | None) -> Groups:
-    if period is None:
-        raise UserError("give --period (e.g. 2026-Q3) to plan from the workspace, or --quota, "
-                        "--deal-size, --win-rate and --step to plan from numbers")
+            weeks: float | None) -> tuple[Groups, Answer]:
+    """Each group's funnel and target for `period` (default: `periods.default_period` of the
+    data's today), and what the plan answers for."""
     with open_workspace(workspace) as ws:
-        return load_groups(ws.crm(funnel_override(funnel)), period, opts, weeks)
+        crm = ws.crm(funnel_override(funnel))
+        span = data_span(crm)
+        chosen = span.check(period, "period") if period else default_period(span.today)
+        groups = load_groups(crm, chosen, opts, weeks)
+    return groups, Answer(period=chosen, as_of=span.today)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The period a plan answers for and the day its figures are read as of."""
+
+    period: Period | None = None
+    as_of: dt.date | None = None
+
+    def json(self) -> dict[str, Any]:
+        p = self.period
+        return {"period": {"label": p.label, "start": p.start.isoformat(),
+                           "end": p.end.isoformat(), "weeks": round(p.weeks, 1)} if p else None,
+                "as_of": self.as_of.isoformat() if self.as_of else None}
 
 
 def _write_json(payload: dict[str, Any]) -> None:
@@ -124,13 +145,13 @@ def _explain(groups: Groups | None, notes: Sequence[str]) -> None:
 
 def _inputs(e: Explicit, opts: Options, p: Period | None, weeks: float | None,
             cycle_days: float | None, workspace: Path, funnel: Path | None,
-            cv: float = 0.0) -> tuple[list[RepFunnel], list[Target], Groups | None]:
+            cv: float = 0.0) -> tuple[list[RepFunnel], list[Target], Groups | None, Answer]:
     """The funnels and targets to plan: from explicit numbers, or per group from the data."""
     if e.given:
         f, t = _explicit(e, weeks, p, cycle_days, opts.step_lag_days, cv)
-        return [f], [t], None
-    groups = _groups(workspace, funnel, p, opts, weeks)
-    return list(groups.funnels), list(groups.targets), groups
+        return [f], [t], None, Answer(period=p)
+    groups, answer = _groups(workspace, funnel, p, opts, weeks)
+    return list(groups.funnels), list(groups.targets), groups, answer
 
 
 @user_errors
@@ -149,22 +170,23 @@ def plan(
     scenario = WhatIf(tuple(parse_pairs(what_if, "--what-if")))
     opts = Options(by=by, since=day(since), until=day(until), rates=rates.value, level=level,
                    min_deals=min_deals, step_lag_days=step_lag_days)
-    funnels, targets, groups = _inputs(e, opts, _period(period), weeks, cycle_days,
-                                       workspace, funnel)
+    funnels, targets, groups, answer = _inputs(e, opts, _period(period), weeks, cycle_days,
+                                               workspace, funnel)
     n = draws or PLAN_DRAWS
     if explain:
         _explain(groups, [f"intervals: central {level:.0%} of {n:,} Monte Carlo draws"])
         return
     plans = make_plans(funnels, targets, groups=groups, what_if=scenario, by=by, level=level,
                        draws=n, seed=seed)
-    _emit_plan(plans, format)
+    _emit_plan(plans, format, answer)
 
 
-def _emit_plan(plans: PlanSet, fmt: Format) -> None:
+def _emit_plan(plans: PlanSet, fmt: Format, answer: Answer) -> None:
     base, alt, roll = plans.base, plans.scenario, plans.rollup
     records = [render.plan_record(x, by=plans.by) for x in (*base, *alt)]
     if fmt is Format.json:
-        _write_json({"rows": records, "rollup": render.rollup_record(roll) if roll else None,
+        _write_json({**answer.json(), "rows": records,
+                     "rollup": render.rollup_record(roll) if roll else None,
                      "notes": list(plans.notes)})
     elif fmt is Format.csv:
         pd.DataFrame(render.flat_rows(records)).to_csv(sys.stdout, index=False)
@@ -217,8 +239,8 @@ def project(
     e = Explicit(quota, deal_size, win_rate, parse_pairs(step, "--step"))
     opts = Options(by=by, since=day(since), until=day(until), rates=rates.value,
                    min_deals=min_deals)
-    funnels, targets, groups = _inputs(e, opts, _period(period), weeks, None, workspace,
-                                       funnel, deal_size_cv)
+    funnels, targets, groups, answer = _inputs(e, opts, _period(period), weeks, None,
+                                               workspace, funnel, deal_size_cv)
     benchmarks = list(groups.benchmarks) if groups else None
     if explain:
         _explain(groups, ["projection: planned volume x rates; Monte Carlo over the posteriors"])
@@ -239,14 +261,14 @@ def project(
         outcome_noise=outcome_noise)
     notes.append(f"P10/P50/P90 and P(target): {draws or PROJECT_DRAWS:,} Monte Carlo draws, "
                  f"seed {seed}, outcome noise {'on' if outcome_noise else 'off'}")
-    _emit_projection(result, notes, format, by if groups else None)
+    _emit_projection(result, notes, format, by if groups else None, answer)
 
 
 def _emit_projection(result: Sequence[Projection], notes: Sequence[str], fmt: Format,
-                     by: str | None) -> None:
+                     by: str | None, answer: Answer) -> None:
     records = [render.projection_record(x, by=by) for x in result]
     if fmt is Format.json:
-        _write_json({"rows": records, "notes": list(notes)})
+        _write_json({**answer.json(), "rows": records, "notes": list(notes)})
     elif fmt is Format.csv:
         pd.DataFrame(render.flat_rows(records)).to_csv(sys.stdout, index=False)
     else:

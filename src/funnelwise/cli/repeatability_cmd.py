@@ -34,17 +34,19 @@ def repeatability(
     format: FormatOpt = Format.table, explain: ExplainOpt = False,
 ) -> None:
     """Share of the top 1/3/10 deals, new vs existing accounts, products, next periods' pipeline."""
-    from funnelwise.metrics.asof import data_today
     from funnelwise.metrics.repeatability import repeatability as repeatability_metric
-    from funnelwise.plan.period import parse_period
-    from funnelwise.report.forecast import emit_many
+    from funnelwise.metrics.span import data_span
+    from funnelwise.periods import parse_period
+    from funnelwise.presentation.forecast import emit_many
 
     with open_workspace(workspace) as ws:
         crm = ws.crm()
-        today = day(as_of) or data_today(crm)
+        span = data_span(crm)
+        asked = day(as_of)
+        today = span.check_day(asked, "as-of day") if asked else span.today
         label = period or str((today - dt.timedelta(days=1)).year)
-        result = repeatability_metric(crm, period=parse_period(label), next_count=next_periods,
-                                      as_of=today)
+        chosen = span.check(parse_period(label), "period")
+        result = repeatability_metric(crm, period=chosen, next_count=next_periods, as_of=today)
         emit_many(result.results(), fmt_name=format.value, explain=explain, console=console)
 
 

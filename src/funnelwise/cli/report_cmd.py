@@ -33,8 +33,8 @@ def report(
     manager: ManagerOpt = None, team: TeamOpt = None,
 ) -> None:
     """Write the team overview and every rep page to one self-contained HTML file."""
-    from funnelwise.report.html import report_html
     from funnelwise.web.filters import Filters
+    from funnelwise.web.report import report_html
 
     filters = Filters(since=day(since), until=day(until), manager=manager, team=team)
     if filters.since and filters.until and filters.since > filters.until:

@@ -25,7 +25,7 @@ from funnelwise.cli.common import (
 from funnelwise.pipeline.calibration import calibrate, default_dates
 from funnelwise.pipeline.review import Review
 from funnelwise.pipeline.run import ReviewOptions, run_review
-from funnelwise.report import pipeline as render
+from funnelwise.presentation import pipeline as render
 from funnelwise.schema.crm import Crm
 
 ORDER = 46

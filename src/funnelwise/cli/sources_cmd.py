@@ -34,7 +34,7 @@ def sources(
 ) -> None:
     """Per source: leads, opportunities, pipeline value, won revenue, lead-to-won conversion."""
     from funnelwise.metrics.sources import sources as sources_metric
-    from funnelwise.report import forecast as _views  # noqa: F401  (registers the terminal views)
+    from funnelwise.presentation import forecast as _views  # noqa: F401  (registers the terminal views)
 
     with open_workspace(workspace) as ws:
         result = sources_metric(ws.crm(), by=by, since=day(since), until=day(until),

@@ -1,10 +1,11 @@
 """What every coaching rule sees: the coached week, the weekly counts, the plans, the reps.
 
 The coached week is named by its Monday. By default it is the last week with data through its
-Friday: the Monday of (latest activity day - 4 days), so a brief run on Monday morning covers
-last week, and one run mid-week does not judge a half week. When the data runs past the
-coached week, the CRM is rewound to the Monday after it (`metrics.asof`), so a past week is
-coached with what was known then.
+Friday: the Monday of (the data's last day - 4 days, `metrics.span`), so a brief run on Monday
+morning covers last week, and one run mid-week does not judge a half week. A week outside the
+data is a user error naming its span. When the data runs past the coached week, the CRM is
+rewound to the Monday after it (`metrics.asof`), so a past week is coached with what was known
+then.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from funnelwise.coach.plans import Plans, load_plans
 from funnelwise.coach.weekly import mondays, weekly_counts, weekly_frame
 from funnelwise.errors import UserError
 from funnelwise.metrics.asof import crm_as_of
-from funnelwise.plan.period import monday
+from funnelwise.metrics.span import data_span
+from funnelwise.periods import containing, monday
 from funnelwise.schema.crm import Crm
 
 
@@ -55,12 +57,12 @@ class CoachContext:
         return str(row["name"].iloc[0]) if len(row) and pd.notna(row["name"].iloc[0]) else rep
 
 
-def latest_activity(crm: Crm) -> dt.date:
-    """The day of the latest activity in the data."""
-    value = crm.activities.occurred_at.max().execute()
-    if value is None or value != value:
+def latest_day(crm: Crm) -> dt.date:
+    """The data's last day (`metrics.span`); a user error when there are no activities to
+    coach on."""
+    if not crm.activities.count().execute():
         raise UserError("the workspace has no activities to coach on; import activities.csv")
-    return pd.Timestamp(value).date()
+    return data_span(crm).last
 
 
 def default_week(latest: dt.date) -> dt.date:
@@ -72,11 +74,13 @@ def build_context(crm: Crm, *, week: dt.date | None = None, config: CoachConfig 
                   targets: Targets | None = None) -> CoachContext:
     """Everything the rules need, for the week containing `week` (default: the last one)."""
     config = config or CoachConfig()
-    latest = latest_activity(crm)
+    span = data_span(crm)
+    latest = latest_day(crm)
     week = monday(week) if week else default_week(latest)
+    span.check(containing(week, "week"), "week")
     after = week + dt.timedelta(weeks=1)
     if latest >= after:
-        crm = crm_as_of(crm, after)
+        crm = crm_as_of(crm, after, today=span.today)
     steps = [s.name for s in crm.funnel.steps]
     reps = crm.reps.select("rep_id", "name", "manager", "team").to_pandas()
     long = weekly_counts(crm).to_pandas()

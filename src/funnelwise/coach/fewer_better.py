@@ -22,11 +22,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from funnelwise.coach.context import default_week, latest_activity
+from funnelwise.coach.context import default_week, latest_day
 from funnelwise.coach.plans import Plans, load_plans, weekly_need
 from funnelwise.coach.weekly import mondays, weekly_counts, weekly_frame
 from funnelwise.metrics.effectiveness import Attribution, type_counts
-from funnelwise.plan.period import monday
+from funnelwise.periods import monday
 from funnelwise.schema.crm import Crm
 
 DEFAULT_WEEKS = 13
@@ -119,7 +119,7 @@ def fewer_better(crm: Crm, weekly: pd.DataFrame, plans: Plans, reps: pd.DataFram
 def for_window(crm: Crm, *, since: dt.date | None, until: dt.date | None,
                attribution: Attribution) -> FewerBetter:
     """Fewer-better over the weeks from `since` to `until` (default: the last 13 weeks)."""
-    last = monday(until) if until else default_week(latest_activity(crm))
+    last = monday(until) if until else default_week(latest_day(crm))
     first = monday(since) if since else last - dt.timedelta(weeks=DEFAULT_WEEKS - 1)
     weeks = mondays(first, last)
     reps = crm.reps.select("rep_id", "name", "manager", "team").to_pandas()

@@ -21,10 +21,10 @@ import pandas as pd
 
 from funnelwise.errors import UserError
 from funnelwise.metrics.dimensions import ALL
+from funnelwise.periods import Period, quarters
 from funnelwise.plan.estimate import Options, build_funnel, figures, has_figures, period_quotas
 from funnelwise.plan.groups import load_groups
 from funnelwise.plan.model import RepFunnel, Target
-from funnelwise.plan.period import Period, parse_period
 from funnelwise.plan.reverse import plan_reps
 from funnelwise.schema.crm import Crm
 
@@ -51,18 +51,6 @@ class Plans:
             return math.nan
         j = f.index(step)
         return f.deal_size.mean * math.prod(r.value for r in f.rates[j:])
-
-
-def quarters(first: dt.date, last: dt.date) -> list[Period]:
-    """The calendar quarters overlapping [first, last]."""
-    out: list[Period] = []
-    year, q = first.year, (first.month - 1) // 3 + 1
-    while True:
-        p = parse_period(f"{year}-Q{q}")
-        if p.start > last:
-            return out
-        out.append(p)
-        year, q = (year + 1, 1) if q == 4 else (year, q + 1)
 
 
 def _team_only(crm: Crm, opts: Options, why: str) -> Plans:

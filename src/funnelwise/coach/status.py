@@ -17,12 +17,12 @@ from __future__ import annotations
 import datetime as dt
 
 from funnelwise.coach.context import CoachContext
-from funnelwise.coach.plans import quarters
 from funnelwise.coach.rules.missed_goal import goals, usual_level
 from funnelwise.coach.rules.pipeline_gap import creation_windows, done_so_far, opportunity_step
 from funnelwise.coach.text import money, qty, week
 from funnelwise.errors import UserError
 from funnelwise.metrics.dimensions import window
+from funnelwise.periods import quarters
 from funnelwise.plan.estimate import period_quotas
 
 

@@ -25,8 +25,8 @@ from funnelwise.errors import UserError
 from funnelwise.forecast.base import Prediction, get
 from funnelwise.forecast.horizon import Horizon
 from funnelwise.forecast.snapshot import take_many
-from funnelwise.metrics.asof import data_today
-from funnelwise.plan.period import Period
+from funnelwise.metrics.span import data_span
+from funnelwise.periods import Period
 from funnelwise.schema.crm import Crm
 
 DRAWS = 2000
@@ -102,7 +102,7 @@ def summarise(rows: pd.DataFrame) -> pd.DataFrame:
 def usable_origins(crm: Crm, candidates: Sequence[dt.date],
                    horizon: Horizon) -> tuple[list[dt.date], tuple[str, ...]]:
     """Origins whose period ends before the data does, and a note on any left out."""
-    today = data_today(crm)
+    today = data_span(crm).today
     keep = [d for d in candidates if horizon.period(d).end < today]
     dropped = [d for d in candidates if d not in keep]
     if not keep:
@@ -117,10 +117,11 @@ def run_backtest(crm: Crm, *, methods: Sequence[str], origins: Sequence[dt.date]
     """Fit every method at every origin (on the as-of view) and score it on the actuals."""
     classes = [get(m) for m in methods]
     keep, dropped = usable_origins(crm, origins, horizon)
+    today = data_span(crm).today
     won = won_deals(crm)
     rows: list[dict[str, object]] = []
     notes = list(dropped)
-    for shot in take_many(crm, keep):
+    for shot in take_many(crm, keep, today=today):
         period = horizon.period(shot.as_of)
         for cls in classes:
             model = cls(draws=draws, seed=seed).fit(crm, shot.as_of, taken=shot)

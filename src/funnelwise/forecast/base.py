@@ -27,7 +27,7 @@ from funnelwise.forecast.montecarlo import Flow, quantiles, simulate
 from funnelwise.forecast.snapshot import Snapshot, take
 from funnelwise.metrics.asof import cutoff
 from funnelwise.metrics.dimensions import ALL, NONE, REP_DIMENSIONS, check_by
-from funnelwise.plan.period import Period
+from funnelwise.periods import Period
 from funnelwise.schema.crm import Crm
 
 BY = ("all", *REP_DIMENSIONS)

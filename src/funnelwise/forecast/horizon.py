@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from funnelwise.errors import UserError
-from funnelwise.plan.period import Period
+from funnelwise.periods import Period, add_months
 
 _HORIZON = re.compile(r"^\s*(\d+)\s*([mqy])\s*$", re.IGNORECASE)
 MONTHS = {"m": 1, "q": 3, "y": 12}
@@ -38,18 +38,6 @@ def parse_horizon(text: str) -> Horizon:
                         "(expected e.g. 1q, 2m or 1y)")
     count, unit = int(m[1]), m[2].lower()
     return Horizon(label=f"{count}{unit}", months=count * MONTHS[unit])
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day of the month `months` later (clipped to the month's last day)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return dt.date(year, month, min(d, day.day))
-        except ValueError:
-            continue
-    raise UserError(f"cannot add {months} months to {day}")
 
 
 def origins(first: dt.date, last: dt.date, every: Horizon) -> list[dt.date]:

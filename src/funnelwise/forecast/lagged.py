@@ -29,7 +29,7 @@ from funnelwise.forecast.montecarlo import Flow
 from funnelwise.forecast.run_rate import amount_shape, per_rep
 from funnelwise.forecast.survival import StageSurvival, fit_survival
 from funnelwise.metrics.shrinkage import parent_rates, posterior
-from funnelwise.plan.period import Period
+from funnelwise.periods import Period
 
 SIZE_PRIOR = 5.0
 

@@ -14,9 +14,11 @@ import pandas as pd
 from funnelwise.forecast.backtest import Backtest
 from funnelwise.forecast.base import DRAWS, REGISTRY, get
 from funnelwise.forecast.snapshot import take
-from funnelwise.metrics.asof import data_today, opportunities_as_of
+from funnelwise.metrics.asof import as_of as view_at
+from funnelwise.metrics.asof import opportunities_as_of
 from funnelwise.metrics.result import MetricResult, sql_of
-from funnelwise.plan.period import Period
+from funnelwise.metrics.span import Span, data_span
+from funnelwise.periods import Period, default_period
 from funnelwise.schema.crm import Crm
 
 ALL_METHODS = "all"
@@ -34,15 +36,19 @@ def method_names(method: str) -> tuple[str, ...]:
     return (method,)
 
 
-def forecast_result(crm: Crm, *, period: Period, as_of: dt.date | None = None,
+def forecast_result(crm: Crm, *, period: Period | None = None, as_of: dt.date | None = None,
                     by: str = "all", methods: Sequence[str] = ("funnelwise",),
                     draws: int = DRAWS, seed: int = 0) -> MetricResult:
     """Each method's forecast of `period` per group, fitted on the CRM as of `as_of`.
 
-    `as_of` defaults to the day after the latest dated record (the export's "today").
+    `as_of` defaults to the data's today and `period` to `periods.default_period` of it; a
+    period or day outside the data is a user error naming its span.
     """
-    day = as_of or data_today(crm)
-    shot = take(crm, day)
+    span = data_span(crm)
+    at = view_at(crm, as_of, span)
+    period = span.check(period, "period") if period else default_period(at.day)
+    day = at.day
+    shot = take(crm, day, today=span.today)
     frames, notes = [], []
     for name in methods:
         model = get(name)(draws=draws, seed=seed).fit(crm, day, taken=shot)
@@ -51,9 +57,10 @@ def forecast_result(crm: Crm, *, period: Period, as_of: dt.date | None = None,
                                                as_of=day.isoformat()))
         notes += [f"{name}: {n}" for n in prediction.notes]
     frame = pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
+    notes += _reach(span, period, day)
     o = crm.opportunities
     undated = int(o.filter(o.status == "open", o.created_at.isnull()).count().execute())
-    if undated:
+    if undated and at.now:
         notes.append(f"{undated} open deals have no creation date and are left out "
                      "(they cannot be aged)")
     return MetricResult(
@@ -64,6 +71,16 @@ def forecast_result(crm: Crm, *, period: Period, as_of: dt.date | None = None,
         notes=(*notes, "P10/P50/P90: percentiles of simulated revenue (open deals won or "
                        "not, Poisson wins from deals to come), plus what is already won"),
     )
+
+
+def _reach(span: Span, period: Period, day: dt.date) -> list[str]:
+    """A note when the forecast reaches further ahead than the history behind it."""
+    ahead = (period.end - day).days + 1
+    if ahead <= span.days:
+        return []
+    return [f"the period ends {ahead} days after {day}, beyond the {span.days} days of history "
+            "this forecast learns from: deals to come are extrapolated further than the data "
+            "has ever shown"]
 
 
 def backtest_results(b: Backtest) -> tuple[MetricResult, MetricResult]:

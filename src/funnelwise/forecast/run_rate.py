@@ -16,7 +16,7 @@ import pandas as pd
 
 from funnelwise.forecast.base import Forecaster, register
 from funnelwise.forecast.montecarlo import Flow
-from funnelwise.plan.period import Period
+from funnelwise.periods import Period
 
 
 def days_ahead(period: Period, as_of: dt.date) -> float:

@@ -23,8 +23,9 @@ import numpy as np
 import pandas as pd
 
 from funnelwise.forecast.spells import SpellCounts, counts_of, reached, spell_summary
-from funnelwise.metrics.asof import age_at, as_date, crm_as_of, opportunities_at, origin_table
+from funnelwise.metrics.asof import age_at, crm_as_of, opportunities_at, origin_table
 from funnelwise.metrics.dimensions import count_if, keyed
+from funnelwise.metrics.span import as_date, data_span
 from funnelwise.schema.crm import Crm
 
 BIN_DAYS = 7.0
@@ -45,7 +46,8 @@ class Windows:
 class Snapshot:
     """The CRM at the start of `as_of`, as the frames the forecasters read.
 
-    `history` is the CRM the snapshot was taken from (`view()` rewinds it);
+    `history` is the CRM the snapshot was taken from (`view()` rewinds it); `today` the
+    data's (`metrics.span`);
 
     - `open`: opportunity_id, owner_rep_id, stage, amount (missing = 0), age (days);
     - `spells`: survival counts; `reached`: closed deals per furthest stage (won, closed);
@@ -56,6 +58,7 @@ class Snapshot:
 
     as_of: dt.date
     history: Crm
+    today: dt.date
     open: pd.DataFrame
     spells: SpellCounts
     reached: pd.DataFrame
@@ -68,7 +71,7 @@ class Snapshot:
 
     def view(self) -> Crm:
         """The whole CRM rewound to the start of `as_of` (a lazy expression)."""
-        return crm_as_of(self.history, self.as_of)
+        return crm_as_of(self.history, self.as_of, today=self.today)
 
 
 def _window(first: dt.date | None, day: dt.date, days: int) -> int:
@@ -100,7 +103,8 @@ def _results(crm: Crm, o: ir.Table) -> pd.DataFrame:
 
 
 def _open(o: ir.Table) -> pd.DataFrame:
-    o = o.filter(o.status == "open")
+    """Open deals that can be aged (a deal without a creation date cannot)."""
+    o = o.filter(o.status == "open", o.created_at.notnull())
     return o.select("origin", "opportunity_id", "owner_rep_id", "stage",
                     amount=o.amount.fill_null(0.0), age=age_at(o)).order_by(
         ["origin", "opportunity_id"]).to_pandas()
@@ -121,10 +125,11 @@ def with_stages(crm: Crm) -> Crm:
         opportunities=o.mutate(stage=ibis.ifelse(o.status == "open", "open", o.stage)))
 
 
-def take_many(crm: Crm, days: Sequence[dt.date], windows: Windows = Windows()
-              ) -> list[Snapshot]:
+def take_many(crm: Crm, days: Sequence[dt.date], windows: Windows = Windows(), *,
+              today: dt.date | None = None) -> list[Snapshot]:
     """Snapshots of every day in `days` (a handful of queries whatever their number)."""
     crm = with_stages(crm)
+    today = today or data_span(crm).today
     first = as_date(crm.opportunities.created_at.min().execute())
     created_days = [_window(first, d, windows.creation_days) for d in days]
     run_days = [_window(first, d, windows.run_rate_days) for d in days]
@@ -132,7 +137,7 @@ def take_many(crm: Crm, days: Sequence[dt.date], windows: Windows = Windows()
         days, created_since=[d - dt.timedelta(days=n) for d, n in zip(days, created_days,
                                                                        strict=True)],
         won_since=[d - dt.timedelta(days=n) for d, n in zip(days, run_days, strict=True)])
-    opps = opportunities_at(crm, origins)
+    opps = opportunities_at(crm, origins, today=today).drop("stage_entered_at", "bare")
     since = origins.select(_o=origins.origin, created_since=origins.created_since,
                            won_since=origins.won_since)
     o = opps.inner_join(since, opps.origin == since._o)
@@ -147,7 +152,7 @@ def take_many(crm: Crm, days: Sequence[dt.date], windows: Windows = Windows()
         "won": _trailing(o, "closed_at", "won_since", "won"),
     }
     return [Snapshot(
-        as_of=d, history=crm, open=_part(frames["open"], d),
+        as_of=d, history=crm, today=today, open=_part(frames["open"], d),
         spells=counts_of(_part(frames["spells"], d), states=crm.funnel.stages,
                          bin_days=windows.bin_days, bins=bins),
         reached=_part(frames["reached"], d), results=_part(frames["results"], d),
@@ -156,6 +161,7 @@ def take_many(crm: Crm, days: Sequence[dt.date], windows: Windows = Windows()
     ) for i, d in enumerate(days)]
 
 
-def take(crm: Crm, day: dt.date, windows: Windows = Windows()) -> Snapshot:
+def take(crm: Crm, day: dt.date, windows: Windows = Windows(), *,
+         today: dt.date | None = None) -> Snapshot:
     """The snapshot of one day."""
-    return take_many(crm, [day], windows)[0]
+    return take_many(crm, [day], windows, today=today)[0]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from funnelwise.forecast.base import Forecaster, register
-from funnelwise.plan.period import Period
+from funnelwise.periods import Period
 
 
 def stage_rates(reached: np.ndarray, won: np.ndarray, closed: np.ndarray,

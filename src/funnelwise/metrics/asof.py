@@ -1,14 +1,20 @@
-"""The CRM as it stood at the start of a day: the one as-of view forecasts and backtests share.
+"""The CRM as it stood at the start of a day: the one as-of view every command, page, forecast,
+calibration and backtest reads.
 
-`as_of = D` means everything recorded before D 00:00 is known and nothing after. A forecast
-made "as of" D, or a backtest origin at D, sees exactly this view, so it cannot peek at the
-future:
+`as of D` means the start of day D: everything recorded before D is known, nothing after. The
+data's today (`metrics.span`) is the day after its latest record; a view at today or later is
+the CRM's current state ("now"), any earlier one is reconstructed:
 
-- opportunities: those created before D (deals without a creation date cannot be placed in
-  time and are left out); a deal closed on or after D is open as of D, with no close date;
-- stage: the last open stage entered before D (from stage history; a tie in time goes to the
-  later stage); a deal with no history at all keeps its current stage if that is an open
-  stage, otherwise the funnel's first stage; a deal closed before D keeps its (closed) stage;
+- opportunities: those created before D. A deal without a creation date cannot be placed in
+  time: it is in the view only now (Maven's Prospecting deals have no date at all).
+- status: a deal won or lost before D is closed (a closed deal without a close date counts as
+  closed at every D); any other is open, with no close date.
+- stage of an open deal: now, its current stage when that is an open stage; otherwise the
+  last open stage its history entered before D (a tie in time goes to the later stage); with
+  no such history, the funnel's first open stage: a deal whose stages the CRM did not record
+  is not credited, in the past, with the stage it reached later. `bare` marks those deals.
+- when it entered that stage (`stage_entered_at`): that history row, else creation.
+- expected close date: the last one set before D in close_date_history, else the current.
 - stage history, activities, outcomes and leads: rows dated before D.
 
 What the CRM does not date cannot be rewound: amounts, products and owners are their current
@@ -24,19 +30,55 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from funnelwise.metrics.span import Span, as_date, data_span
 from funnelwise.schema.crm import Crm
+from funnelwise.schema.funnel import Funnel
 
 SECONDS_PER_DAY = 86400
+COLUMNS = ("stage_entered_at", "bare")
+"""Columns the view adds to the opportunities table's own."""
 
 
-def cutoff(as_of: dt.date) -> ir.TimestampScalar:
-    """The first instant not known as of `as_of`: the start of that day."""
-    return ibis.timestamp(dt.datetime.combine(as_of, dt.time()))
+@dataclass(frozen=True)
+class AsOf:
+    """A day the CRM is viewed as of, and the data's today (`now` when the day is not before
+    it: the view is the CRM's current state)."""
+
+    day: dt.date
+    today: dt.date
+
+    @property
+    def now(self) -> bool:
+        return self.day >= self.today
+
+    @property
+    def cut(self) -> ir.TimestampScalar:
+        """Midnight at the start of `day`: events before it count, the rest do not."""
+        return cutoff(self.day)
+
+    def describe(self) -> str:
+        when = "latest data" if self.now else "reconstructed from history"
+        return f"as of {self.day.isoformat()} ({when})"
+
+
+def as_of(crm: Crm, day: dt.date | None = None, span: Span | None = None) -> AsOf:
+    """The view for `--as-of day` (None: the data's today); a day outside the data is a user
+    error naming its span."""
+    span = span or data_span(crm)
+    if day is None:
+        return AsOf(day=span.today, today=span.today)
+    return AsOf(day=span.check_day(day, "as-of day"), today=span.today)
+
+
+def cutoff(day: dt.date) -> ir.TimestampScalar:
+    """The first instant not known as of `day`: the start of that day."""
+    return ibis.timestamp(dt.datetime.combine(day, dt.time()))
 
 
 def origin_table(days: Sequence[dt.date], **since: Sequence[dt.date]) -> ir.Table:
@@ -44,6 +86,15 @@ def origin_table(days: Sequence[dt.date], **since: Sequence[dt.date]) -> ir.Tabl
     cols = {"origin": pd.to_datetime([d.isoformat() for d in days])}
     cols.update({k: pd.to_datetime([d.isoformat() for d in v]) for k, v in since.items()})
     return ibis.memtable(pd.DataFrame(cols))
+
+
+def is_open_stage(stage: ir.StringValue, funnel: Funnel) -> ir.BooleanValue:
+    """True for the funnel's open stages (anything but a closed stage when none are listed)."""
+    if funnel.stages:
+        return stage.isin(list(funnel.stages))
+    if funnel.closed_stages:
+        return stage.notnull() & ~stage.isin(list(funnel.closed_stages))
+    return stage.notnull()
 
 
 def _rank(stage: ir.StringValue, stages: tuple[str, ...]) -> ir.IntegerValue:
@@ -60,51 +111,77 @@ def history_at(crm: Crm, origins: ir.Table) -> ir.Table:
 
 
 def _last_stage(crm: Crm, origins: ir.Table) -> ir.Table:
-    """Per (origin, deal with history before it): the last open stage entered (`_stage`)."""
-    stages = crm.funnel.stages
+    """Per (origin, deal with open-stage history before it): the last open stage entered and
+    when (`_stage`, `_entered`), and whether it has any history then (`_known`)."""
     h = history_at(crm, origins)
-    h = h.filter(h.stage.isin(list(stages) or [""]))
-    order = h.entered_at.epoch_seconds() * 1000 + _rank(h.stage, stages)
-    return h.group_by(_opp=h.opportunity_id, _origin=h.origin).aggregate(
-        _stage=h.stage.argmax(order))
+    known = h.group_by(_opp=h.opportunity_id, _origin=h.origin).aggregate(_known=h.count())
+    h = h.filter(is_open_stage(h.stage, crm.funnel))
+    order = h.entered_at.epoch_seconds() * 1000 + _rank(h.stage, crm.funnel.stages)
+    last = h.group_by(_o=h.opportunity_id, _g=h.origin).aggregate(
+        _stage=h.stage.argmax(order), _entered=h.entered_at.max())
+    return known.left_join(last, (known._opp == last._o) & (known._origin == last._g)).select(
+        "_opp", "_origin", "_known", "_stage", "_entered")
 
 
-def _fallback_stage(j: ir.Table, stages: tuple[str, ...]) -> ir.StringValue:
-    """Stage of an open deal with no open-stage entry before the origin."""
-    first = ibis.literal(stages[0] if stages else None, type="string")
-    current_open = j.stage.isin(list(stages) or [""])
-    return ibis.ifelse(j._bare & current_open, j.stage, first)
+def _close_dates(crm: Crm, origins: ir.Table) -> ir.Table | None:
+    c = crm.close_date_history
+    if c is None:
+        return None
+    j = c.inner_join(origins.select("origin"), c.changed_at < origins.origin)
+    return j.group_by(_cid=j.opportunity_id, _corigin=j.origin).aggregate(
+        _ecd=j.expected_close_date.argmax(j.changed_at))
 
 
-def opportunities_at(crm: Crm, origins: ir.Table) -> ir.Table:
-    """Opportunities as they stood at the start of each origin, with an `origin` column."""
-    stages = crm.funnel.stages
+def _first_stage(funnel: Funnel) -> ir.StringValue:
+    return ibis.literal(funnel.stages[0] if funnel.stages else None, type="string")
+
+
+def opportunities_at(crm: Crm, origins: ir.Table, *, today: dt.date | None = None
+                     ) -> ir.Table:
+    """Opportunities as they stood at the start of each origin, with an `origin` column and
+    `stage_entered_at`, `bare` (see the module's rules). `today` is the data's (computed when
+    not given)."""
+    today = today or data_span(crm).today
     o = crm.opportunities
-    j = o.inner_join(origins.select("origin"), o.created_at < origins.origin)
-    known = crm.stage_history.select(_any=crm.stage_history.opportunity_id).distinct()
-    j = j.left_join(known, j.opportunity_id == known._any)
-    j = j.mutate(_bare=j._any.isnull()).drop("_any")
+    j = o.inner_join(origins.select("origin"),
+                     (o.created_at < origins.origin)
+                     | (o.created_at.isnull() & (origins.origin >= cutoff(today))))
     last = _last_stage(crm, origins)
     j = j.left_join(last, (j.opportunity_id == last._opp) & (j.origin == last._origin))
-    closed = j.status.isin(["won", "lost"]) & j.closed_at.notnull() & (j.closed_at < j.origin)
+    dates = _close_dates(crm, origins)
+    if dates is not None:
+        j = j.left_join(dates, (j.opportunity_id == dates._cid) & (j.origin == dates._corigin))
+    now = j.origin >= cutoff(today)
+    closed = j.status.isin(["won", "lost"]) & (j.closed_at.isnull() | (j.closed_at < j.origin))
+    current = ibis.ifelse(now & is_open_stage(j.stage, crm.funnel), j.stage,
+                          ibis.null("string"))
+    stage = ibis.coalesce(current, j._stage, _first_stage(crm.funnel))
+    entered = ibis.ifelse(j._stage.notnull() & (stage == j._stage), j._entered, j.created_at)
+    expected = (ibis.coalesce(j._ecd, j.expected_close_date) if dates is not None
+                else j.expected_close_date)
     return j.mutate(
         status=ibis.ifelse(closed, j.status, ibis.literal("open")),
         closed_at=ibis.ifelse(closed, j.closed_at, ibis.null("timestamp")),
-        stage=ibis.ifelse(closed, j.stage, j._stage.fill_null(_fallback_stage(j, stages))),
-    ).select("origin", *crm.opportunities.columns)
+        stage=ibis.ifelse(closed, j.stage, stage),
+        expected_close_date=expected,
+        stage_entered_at=ibis.ifelse(closed, ibis.null("timestamp"), entered),
+        bare=j._known.isnull(),
+    ).select("origin", *crm.opportunities.columns, *COLUMNS)
 
 
-def opportunities_as_of(crm: Crm, as_of: dt.date) -> ir.Table:
-    """Opportunities as they stood at the start of `as_of` (same columns as the table)."""
-    return opportunities_at(crm, origin_table([as_of])).drop("origin")
+def opportunities_as_of(crm: Crm, day: dt.date, *, today: dt.date | None = None) -> ir.Table:
+    """Opportunities as they stood at the start of `day` (the table's columns, then
+    `stage_entered_at` and `bare`)."""
+    return opportunities_at(crm, origin_table([day]), today=today).drop("origin")
 
 
-def crm_as_of(crm: Crm, as_of: dt.date) -> Crm:
-    """`crm` rewound to the start of `as_of`: every dated table cut, opportunities rebuilt."""
-    cut = cutoff(as_of)
-    opps = opportunities_as_of(crm, as_of)
+def crm_as_of(crm: Crm, day: dt.date, *, today: dt.date | None = None) -> Crm:
+    """`crm` rewound to the start of `day`: every dated table cut, opportunities rebuilt."""
+    cut = cutoff(day)
+    opps = opportunities_as_of(crm, day, today=today).drop(*COLUMNS)
     h = crm.stage_history
     a, oc, leads = crm.activities, crm.outcomes, crm.leads
+    cdh = crm.close_date_history
     return dataclasses.replace(
         crm,
         opportunities=opps,
@@ -112,30 +189,26 @@ def crm_as_of(crm: Crm, as_of: dt.date) -> Crm:
         activities=a.filter(a.occurred_at < cut),
         outcomes=oc.filter(oc.achieved_at < cut),
         leads=leads.filter(leads.created_at.notnull(), leads.created_at < cut),
+        close_date_history=None if cdh is None else cdh.filter(cdh.changed_at < cut),
     )
+
+
+def days_between(later: ir.TimestampValue, earlier: ir.TimestampValue) -> ir.FloatingValue:
+    """Fractional days from `earlier` to `later`, as portable epoch arithmetic."""
+    return (later.epoch_seconds() - earlier.epoch_seconds()) / SECONDS_PER_DAY
 
 
 def age_at(o: ir.Table) -> ir.FloatingValue:
     """Days from creation to the row's `origin` (portable epoch arithmetic)."""
-    return (o.origin.epoch_seconds() - o.created_at.epoch_seconds()) / SECONDS_PER_DAY
+    return days_between(o.origin, o.created_at)
 
 
-def data_today(crm: Crm) -> dt.date:
-    """The day after the latest dated record: the default `as_of` (the export's "today")."""
-    o, h = crm.opportunities, crm.stage_history
-    latest = [o.created_at.max(), o.closed_at.max(), h.entered_at.max()]
-    found = [d for d in (as_date(v.execute()) for v in latest) if d is not None]
-    if not found:
-        return dt.date.today()
-    return max(found) + dt.timedelta(days=1)
+def bare_count(crm: Crm, day: dt.date, *, today: dt.date | None = None) -> int:
+    """Open deals as of `day` with no stage history before it: placed at the first stage."""
+    o = opportunities_as_of(crm, day, today=today)
+    return int(o.filter(o.status == "open", o.bare).count().execute())
 
 
-def as_date(value: object) -> dt.date | None:
-    """A date from what a scalar query returns (datetime, date, text, None or NaT)."""
-    if value is None or str(value) in ("NaT", "None", "nan"):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
+__all__ = ["AsOf", "Span", "as_date", "as_of", "bare_count", "crm_as_of", "cutoff",
+           "days_between", "history_at", "opportunities_as_of", "opportunities_at",
+           "origin_table"]

@@ -34,7 +34,7 @@ from funnelwise.errors import UserError
 from funnelwise.metrics.effectiveness import Attribution, attribution_config, type_counts
 from funnelwise.metrics.funnel import funnel
 from funnelwise.metrics.result import MetricResult
-from funnelwise.plan.period import Period, parse_period
+from funnelwise.periods import Period, parse_period
 from funnelwise.schema.crm import Crm
 
 

@@ -27,11 +27,11 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
-from funnelwise.forecast.horizon import add_months
-from funnelwise.metrics.asof import data_today, opportunities_as_of
+from funnelwise.metrics.asof import opportunities_as_of
 from funnelwise.metrics.dimensions import NONE, count_if
 from funnelwise.metrics.result import MetricResult, sql_of
-from funnelwise.plan.period import Period
+from funnelwise.metrics.span import data_span
+from funnelwise.periods import Period, next_periods
 from funnelwise.schema.crm import Crm
 
 TOPS = (1, 3, 10)
@@ -92,27 +92,6 @@ def by_product(crm: Crm, period: Period) -> ir.Table:
     won = won_in(crm, period)
     won = won.mutate(product=won.product.fill_null(NONE))
     return won.group_by("product").aggregate(deals=won.count(), revenue=won.amount.sum())
-
-
-def next_periods(period: Period, count: int) -> list[Period]:
-    """The `count` periods after `period`, each as many months long."""
-    months = (period.end.year - period.start.year) * 12 + period.end.month - period.start.month + 1
-    out = []
-    for i in range(1, count + 1):
-        start = add_months(period.start, months * i)
-        end = add_months(start, months) - dt.timedelta(days=1)
-        out.append(Period(label=_label(start, months), start=start, end=end))
-    return out
-
-
-def _label(start: dt.date, months: int) -> str:
-    if months == 12 and start.month == 1:
-        return str(start.year)
-    if months == 3 and start.month % 3 == 1:
-        return f"{start.year}-Q{(start.month - 1) // 3 + 1}"
-    if months == 1:
-        return f"{start.year}-{start.month:02d}"
-    return f"{start.isoformat()} +{months}m"
 
 
 def value_win_rate(crm: Crm, as_of: dt.date) -> ir.Table:
@@ -198,7 +177,7 @@ def repeatability(crm: Crm, *, period: Period, next_count: int = 2,
     if that comes first.
     """
     end = period.end + dt.timedelta(days=1)
-    day = min(as_of or data_today(crm), end)
+    day = min(as_of or data_span(crm).today, end)
     filters: dict[str, object] = {"period": f"{period.label} ({period.start} to {period.end})",
                                   "won deals": "closed inside the period"}
     return Repeatability(

@@ -24,9 +24,11 @@ import numpy as np
 import pandas as pd
 
 from funnelwise.errors import UserError
+from funnelwise.metrics.asof import AsOf
+from funnelwise.metrics.span import data_span
 from funnelwise.pipeline.history import won_cycle
 from funnelwise.pipeline.probability import fit
-from funnelwise.pipeline.snapshot import Snapshot, latest_day, open_deals
+from funnelwise.pipeline.snapshot import open_deals
 from funnelwise.schema.crm import Crm
 
 BINS = np.linspace(0.0, 1.0, 11)
@@ -44,6 +46,9 @@ class Calibration:
     brier: float
     baseline_brier: float
     resolved: int
+    bare: int = 0
+    """(deal, date) pairs whose deal had no stage history before the date: placed at the
+    funnel's first stage there."""
 
     @property
     def skill(self) -> float:
@@ -56,24 +61,33 @@ def default_dates(crm: Crm, *, last: dt.date | None = None, every: int = 30,
     if every < 1 or count < 1:
         raise UserError("calibration needs at least one date and a step of at least one day")
     if last is None:
-        latest = latest_day(crm)
-        horizon = won_cycle(crm, Snapshot(latest)).to_pandas()["limit_days"].iloc[0]
+        today = data_span(crm).today
+        horizon = won_cycle(crm, AsOf(today, today)).to_pandas()["limit_days"].iloc[0]
         if pd.isna(horizon):
             raise UserError("no won deals in the data: nothing to calibrate against")
-        last = latest - dt.timedelta(days=round(float(horizon)))
+        last = today - dt.timedelta(days=round(float(horizon)))
     return [last - dt.timedelta(days=every * i) for i in reversed(range(count))]
 
 
-def scored_deals(crm: Crm, as_of: dt.date) -> pd.DataFrame:
-    """Deals open at `as_of` with probability p, the team-rate baseline and outcome y."""
-    snap = Snapshot(as_of)
+def scored_deals(crm: Crm, as_of: dt.date, *, today: dt.date | None = None,
+                 outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Deals open at `as_of` with probability p, the team-rate baseline and outcome y (their
+    status in the latest data; `outcomes` is that status by deal when the caller has it)."""
+    snap = AsOf(as_of, today or data_span(crm).today)
     model = fit(crm, snap)
-    d = open_deals(crm, snap).to_pandas()
+    d = open_deals(crm, snap).to_pandas().drop(columns=["status", "closed_at"])
+    now = outcomes if outcomes is not None else _outcomes(crm)
+    d = d.merge(now, on="opportunity_id", how="left")
     d["p"] = model.probability(d).to_numpy()
     d["baseline"] = model.p_all
     d["resolved"] = d["status"] != "open"
     d["y"] = (d["status"] == "won").astype(float)
     return d.assign(as_of=as_of)
+
+
+def _outcomes(crm: Crm) -> pd.DataFrame:
+    o = crm.opportunities
+    return o.select("opportunity_id", "status").to_pandas()
 
 
 def _date_row(d: pd.DataFrame) -> dict[str, object]:
@@ -106,14 +120,17 @@ def reliability(scored: pd.DataFrame) -> pd.DataFrame:
 
 def calibrate(crm: Crm, dates: list[dt.date]) -> Calibration:
     """Replay the win probabilities on every date and score them against what happened."""
-    scored = [scored_deals(crm, d) for d in dates]
+    today = data_span(crm).today
+    outcomes = _outcomes(crm)
+    scored = [scored_deals(crm, d, today=today, outcomes=outcomes) for d in dates]
     rows = pd.DataFrame([_date_row(d) for d in scored if len(d)], columns=DATE_COLUMNS)
     pooled = pd.concat(scored, ignore_index=True)
     r = pooled[pooled["resolved"] & pooled["p"].notna()]
+    bare = int(pooled["bare"].sum())
     if r.empty:
         raise UserError("no deal open on the calibration dates has closed since; pick earlier "
                         "dates (--as-of sets the last one)")
     return Calibration(
         dates=rows, reliability=reliability(pooled), resolved=len(r),
         brier=float(((r["p"] - r["y"]) ** 2).mean()),
-        baseline_brier=float(((r["baseline"] - r["y"]) ** 2).mean()))
+        baseline_brier=float(((r["baseline"] - r["y"]) ** 2).mean()), bare=bare)

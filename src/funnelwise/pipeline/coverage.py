@@ -28,14 +28,14 @@ import numpy as np
 import pandas as pd
 
 from funnelwise.errors import InternalError
+from funnelwise.metrics.asof import as_of as view_at
 from funnelwise.metrics.dimensions import NONE, check_by, filters, keyed
 from funnelwise.metrics.result import MetricResult, sql_of
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, prior_note
+from funnelwise.periods import Period, default_period
 from funnelwise.pipeline import targets
 from funnelwise.pipeline.config import ReviewConfig
 from funnelwise.pipeline.review import Review, review
-from funnelwise.pipeline.snapshot import resolve
-from funnelwise.plan.period import Period, quarter_of
 from funnelwise.schema.crm import Crm
 
 BY = ("rep", "manager", "team")
@@ -71,7 +71,7 @@ def _pipeline(rv: Review, period: Period, groups: pd.Series, by: str) -> pd.Data
 
     An owner missing from the reps table is a group of their own by rep, else in `(none)`,
     as the quota and the won deals are keyed."""
-    d = rv.deals[in_period(rv.deals, period, rv.snapshot.as_of)]
+    d = rv.deals[in_period(rv.deals, period, rv.at.day)]
     key = d["rep"].map(groups)
     key = key.fillna(d["rep"]) if by == "rep" else key.fillna(NONE)
     d = d.assign(key=key, _bad=np.where(d["qualified"], 0.0, d["amount"]))
@@ -135,7 +135,7 @@ def _inputs(crm: Crm, rv: Review, period: Period, by: str, quota: pd.DataFrame,
             counts: ir.Table) -> pd.DataFrame:
     """Per group with a quota: quota, won so far, closed-deal values, pipeline and flags."""
     groups = keyed(crm, crm.reps, rep_col="rep_id", by=by).select("rep_id", "key").to_pandas()
-    won = targets.won_so_far(crm, period, rv.snapshot, by).to_pandas()
+    won = targets.won_so_far(crm, period, rv.at, by).to_pandas()
     f = quota.merge(won, on="key", how="left").merge(
         counts.to_pandas().drop(columns="parent"), on="key", how="left")
     f = f.merge(_pipeline(rv, period, groups.set_index("rep_id")["key"], by), on="key",
@@ -159,8 +159,8 @@ def _verdicts(f: pd.DataFrame, opts: CoverageOptions) -> list[str]:
 def _check_review(rv: Review, as_of: dt.date | None, config: ReviewConfig | None) -> None:
     """A review handed to coverage must be of the whole pipeline, on the day and with the
     thresholds asked for."""
-    if as_of is not None and rv.snapshot.as_of != as_of:
-        raise InternalError(f"coverage as of {as_of} given the review of {rv.snapshot.as_of}")
+    if as_of is not None and rv.at.day != as_of:
+        raise InternalError(f"coverage as of {as_of} given the review of {rv.at.day}")
     if rv.rep is not None:
         raise InternalError(f"coverage given a review narrowed to {rv.rep}")
     if config is not None and rv.config != config:
@@ -180,10 +180,10 @@ def coverage(crm: Crm, *, period: Period | None = None, as_of: dt.date | None = 
     opts = opts or CoverageOptions()
     if reviewed is not None:
         _check_review(reviewed, as_of, config)
-    snap = reviewed.snapshot if reviewed is not None else resolve(crm, as_of)
-    period = period or quarter_of(snap.as_of)
+    snap = reviewed.at if reviewed is not None else view_at(crm, as_of)
+    period = period or default_period(snap.day)
     quota = targets.quotas(crm, period, by)
-    rv = reviewed or review(crm, snapshot=snap, config=config, realistic=False)
+    rv = reviewed or review(crm, at=snap, config=config, realistic=False)
     counts = targets.value_counts(crm, snap, opts.lookback_days, by)
     f, m = targets.value_rates(_inputs(crm, rv, period, by, quota, counts), level=opts.level,
                                prior_strength=opts.prior_strength)
@@ -191,13 +191,15 @@ def coverage(crm: Crm, *, period: Period | None = None, as_of: dt.date | None = 
     columns = [by, "parent", *COLUMNS, *_verdicts(f, opts)]
     f["deals"] = f["deals"].astype("int64")
     f = f.rename(columns={"key": by}).sort_values(by).reset_index(drop=True)
+    f = f[columns].assign(period=period.label, as_of=snap.day.isoformat())
     return MetricResult(
-        name="coverage", frame=f[columns], sql=sql_of(counts),
+        name="coverage", frame=f, sql=sql_of(counts),
         filters=filters(by, period.start, period.end, period=period.label,
-                        as_of=snap.as_of.isoformat(), lookback_days=opts.lookback_days,
+                        as_of=snap.day.isoformat(), lookback_days=opts.lookback_days,
                         pipeline="open at as_of, expected to close by the period end"),
-        notes=(snap.describe(), prior_note(f"{m:.1f}", groups=len(f), level=opts.level,
-                                           given=opts.prior_strength is not None),
+        notes=("pipeline " + snap.describe(),
+               prior_note(f"{m:.1f}", groups=len(f), level=opts.level,
+                          given=opts.prior_strength is not None),
                "required coverage = 1 / value win rate; gap = remaining x required - pipeline",
                *rv.notes[1:2]),
     )

@@ -16,13 +16,13 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from funnelwise.pipeline.snapshot import Snapshot, days_between, is_open_stage
+from funnelwise.metrics.asof import AsOf, days_between, is_open_stage
 from funnelwise.schema.crm import Crm
 
 CYCLE_QUANTILES = (0.25, 0.5, 0.75, 0.9)
 
 
-def closed_deals(crm: Crm, snap: Snapshot) -> ir.Table:
+def closed_deals(crm: Crm, snap: AsOf) -> ir.Table:
     """Won and lost deals closed before the cut, with a creation date: the training set."""
     o = crm.opportunities
     o = o.filter(o.status.isin(["won", "lost"]), o.closed_at < snap.cut, o.created_at.notnull())
@@ -43,7 +43,7 @@ def _history_spells(crm: Crm, deals: ir.Table) -> ir.Table:
                     leave_days=ibis.greatest(days_between(leave, h.created_at), enter))
 
 
-def stage_spells(crm: Crm, snap: Snapshot, *, won_only: bool = False) -> ir.Table:
+def stage_spells(crm: Crm, snap: AsOf, *, won_only: bool = False) -> ir.Table:
     """Per past deal (won deals only, when asked) and open stage entered: age (days) on
     entering and on leaving it."""
     deals = closed_deals(crm, snap)
@@ -58,7 +58,7 @@ def stage_spells(crm: Crm, snap: Snapshot, *, won_only: bool = False) -> ir.Tabl
     return ibis.union(spells, first)
 
 
-def stage_thresholds(crm: Crm, snap: Snapshot, quantile: float) -> ir.Table:
+def stage_thresholds(crm: Crm, snap: AsOf, quantile: float) -> ir.Table:
     """Per open stage: won deals that passed through it and the `quantile` of their days in it."""
     s = stage_spells(crm, snap, won_only=True)
     per_deal = s.group_by(["opportunity_id", "stage"]).aggregate(
@@ -67,7 +67,7 @@ def stage_thresholds(crm: Crm, snap: Snapshot, quantile: float) -> ir.Table:
         won_deals=per_deal.count(), threshold_days=per_deal.days.quantile(quantile))
 
 
-def won_cycle(crm: Crm, snap: Snapshot, quantile: float = 0.9) -> ir.Table:
+def won_cycle(crm: Crm, snap: AsOf, quantile: float = 0.9) -> ir.Table:
     """One row: won deals and the quartiles, 90th and `quantile`-th percentile of their cycle."""
     d = closed_deals(crm, snap)
     d = d.filter(d.won)

@@ -25,10 +25,10 @@ import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
 
+from funnelwise.metrics.asof import AsOf
 from funnelwise.metrics.dimensions import ALL, count_if
 from funnelwise.metrics.shrinkage import posterior
 from funnelwise.pipeline.history import closed_deals, stage_spells, won_cycle
-from funnelwise.pipeline.snapshot import Snapshot
 from funnelwise.schema.crm import Crm
 
 BANDS = ("p25", "p50", "p75", "p90")
@@ -58,7 +58,7 @@ class WinModel:
         return pd.Series(found.fillna(self.p_all).to_numpy(), index=deals.index)
 
 
-def band_edges(crm: Crm, snap: Snapshot) -> tuple[tuple[float, ...], ir.Table]:
+def band_edges(crm: Crm, snap: AsOf) -> tuple[tuple[float, ...], ir.Table]:
     """The won-cycle percentiles that cut age into bands, and the query behind them."""
     expr = won_cycle(crm, snap)
     row = expr.to_pandas().iloc[0]
@@ -66,7 +66,7 @@ def band_edges(crm: Crm, snap: Snapshot) -> tuple[tuple[float, ...], ir.Table]:
     return tuple(sorted(set(edges))), expr
 
 
-def cohort_counts(crm: Crm, snap: Snapshot, edges: tuple[float, ...]) -> ir.Table:
+def cohort_counts(crm: Crm, snap: AsOf, edges: tuple[float, ...]) -> ir.Table:
     """Per (rep, stage, band): past deals open in that stage at an age in that band, and won."""
     lows = (0.0, *edges)
     highs = (*edges, OPEN_END)
@@ -79,7 +79,7 @@ def cohort_counts(crm: Crm, snap: Snapshot, edges: tuple[float, ...]) -> ir.Tabl
                                                           closed=x.count())
 
 
-def _share_won(crm: Crm, snap: Snapshot) -> float:
+def _share_won(crm: Crm, snap: AsOf) -> float:
     d = closed_deals(crm, snap)
     won, closed = d.aggregate(k=count_if(d.won), n=d.count()).to_pandas().iloc[0]
     return float(won) / float(closed) if closed else float("nan")
@@ -109,7 +109,7 @@ def _grid(counts: pd.DataFrame, teams: pd.Series) -> pd.DataFrame:
     return grid
 
 
-def fit(crm: Crm, snap: Snapshot) -> WinModel:
+def fit(crm: Crm, snap: AsOf) -> WinModel:
     """Cell rates per rep from the deals closed before the snapshot."""
     edges, edges_expr = band_edges(crm, snap)
     expr = cohort_counts(crm, snap, edges)

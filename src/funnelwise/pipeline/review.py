@@ -26,13 +26,15 @@ import pandas as pd
 
 from funnelwise.errors import unknown_name
 from funnelwise.frames import rows
+from funnelwise.metrics.asof import AsOf
+from funnelwise.metrics.asof import as_of as view_at
 from funnelwise.metrics.dimensions import ALL, NONE
 from funnelwise.metrics.result import sql_reading
 from funnelwise.pipeline.config import ReviewConfig, review_config
 from funnelwise.pipeline.flags import run_rules
 from funnelwise.pipeline.probability import WinModel, fit
 from funnelwise.pipeline.rules import Context, disqualifies, rules
-from funnelwise.pipeline.snapshot import Snapshot, open_deals, resolve
+from funnelwise.pipeline.snapshot import open_deals
 from funnelwise.schema.crm import Crm
 
 DEAL_COLUMNS = ["opportunity_id", "rep", "team", "stage", "amount", "created_at", "age_days",
@@ -50,7 +52,7 @@ class Review:
     """The reviewed pipeline: deals (with flags), flags (one row each), totals, notes, SQL;
     `rep` when narrowed to one rep's deals (`for_rep`)."""
 
-    snapshot: Snapshot
+    at: AsOf
     config: ReviewConfig
     deals: pd.DataFrame
     flags: pd.DataFrame
@@ -135,12 +137,20 @@ def _model_note(model: WinModel | None) -> tuple[str, ...]:
             f"per rep toward the team; overall share won {model.p_all:.1%}",)
 
 
-def _notes(snap: Snapshot, config: ReviewConfig, model: WinModel | None,
-           skipped: tuple[str, ...]) -> tuple[str, ...]:
+def _bare_note(snap: AsOf, bare: int) -> tuple[str, ...]:
+    if snap.now or not bare:
+        return ()
+    return (f"{bare:,} of these deals have no stage history before {snap.day.isoformat()}: "
+            "they are placed at the funnel's first open stage, not the stage they reached later",)
+
+
+def _notes(snap: AsOf, config: ReviewConfig, model: WinModel | None,
+           skipped: tuple[str, ...], bare: int) -> tuple[str, ...]:
     rules_out = [r.name for r in rules() if disqualifies(r, config)]
     return (
-        snap.describe() + "; thresholds and probabilities learnt only from deals closed "
-        "before it",
+        "pipeline " + snap.describe() + "; thresholds and probabilities learnt only from deals "
+        "closed before it",
+        *_bare_note(snap, bare),
         "disqualifying rules (a flag takes the deal out of qualified value): "
         + (", ".join(rules_out) or "none"),
         *_model_note(model), *skipped,
@@ -148,10 +158,10 @@ def _notes(snap: Snapshot, config: ReviewConfig, model: WinModel | None,
 
 
 def review(crm: Crm, *, as_of: dt.date | None = None, config: ReviewConfig | None = None,
-           realistic: bool = True, snapshot: Snapshot | None = None) -> Review:
-    """Review the pipeline open at `as_of` (default: the latest data; `snapshot` when the
-    caller resolved it already); `realistic` False leaves out the win probabilities."""
-    snap = snapshot or resolve(crm, as_of)
+           realistic: bool = True, at: AsOf | None = None) -> Review:
+    """Review the pipeline open at `as_of` (default: the data's today; `at` when the caller
+    resolved the view already); `realistic` False leaves out the win probabilities."""
+    snap = at or view_at(crm, as_of)
     config = config or review_config(crm.funnel)
     expr = open_deals(crm, snap)
     raw = expr.order_by(DEAL_ORDER).to_pandas()
@@ -161,8 +171,9 @@ def review(crm: Crm, *, as_of: dt.date | None = None, config: ReviewConfig | Non
     reps = crm.reps.select("rep_id", "team").to_pandas()
     deals = _deals(raw, flags.frame, model,
                    reps.set_index("rep_id")["team"].fillna(NONE))
-    return Review(snapshot=snap, config=config, deals=deals, flags=flags.frame,
-                  totals=totals(deals), notes=_notes(snap, config, model, flags.skipped),
+    return Review(at=snap, config=config, deals=deals, flags=flags.frame,
+                  totals=totals(deals),
+                  notes=_notes(snap, config, model, flags.skipped, int(raw["bare"].sum())),
                   exprs={"open_deals": expr, **(model.exprs if model else {}), **flags.exprs},
                   reps=tuple(sorted(set(reps["rep_id"].astype(str)) | set(deals["rep"]))),
                   views={fetched.get_name(): expr})

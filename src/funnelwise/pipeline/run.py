@@ -5,8 +5,8 @@ flags and a rep's coverage read the same wherever they are shown:
 
 - `run_review`: the review as of a date with the funnel's `[review]` thresholds, overridden by
   the user's (`ReviewOptions`), optionally narrowed to one rep;
-- `run_coverage`: coverage for a period given as text (`2026-Q3`; default: the quarter of the
-  review date); `has_quota` says whether there is a target to measure against at all.
+- `run_coverage`: coverage for a period given as text (`2026-Q3`; default: the review day's
+  `periods.default_period`); `has_quota` says whether there is a target to measure against.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from dataclasses import dataclass
 
 from funnelwise.metrics.dimensions import overlaps_days
 from funnelwise.metrics.result import MetricResult
+from funnelwise.periods import Period, default_period, parse_period
 from funnelwise.pipeline.config import ReviewConfig, review_config
 from funnelwise.pipeline.coverage import CoverageOptions, coverage
 from funnelwise.pipeline.review import Review, check_rep, for_rep, review
-from funnelwise.plan.period import Period, parse_period, quarter_of
 from funnelwise.schema.crm import Crm
 
 
@@ -49,8 +49,9 @@ def run_review(crm: Crm, *, as_of: dt.date | None = None, rep: str | None = None
 
 
 def coverage_period(text: str | None, as_of: dt.date) -> Period:
-    """The period asked for (`2026-Q3`, `2026-07`, `2026`), else the quarter of `as_of`."""
-    return parse_period(text) if text else quarter_of(as_of)
+    """The period asked for (`2026-Q3`, `2026-07`, `2026`), else the default one for the review
+    day (`periods.default_period`: its quarter if a third of it remains, else the next)."""
+    return parse_period(text) if text else default_period(as_of)
 
 
 def has_quota(crm: Crm, period: Period) -> bool:

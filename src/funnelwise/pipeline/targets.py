@@ -19,10 +19,10 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from funnelwise.errors import UserError
+from funnelwise.metrics.asof import AsOf
 from funnelwise.metrics.dimensions import keyed, window
 from funnelwise.metrics.shrinkage import shrink
-from funnelwise.pipeline.snapshot import Snapshot
-from funnelwise.plan.period import Period
+from funnelwise.periods import Period
 from funnelwise.plan.quotas import pro_rata
 from funnelwise.schema.crm import Crm
 
@@ -37,21 +37,21 @@ def quotas(crm: Crm, period: Period, by: str) -> pd.DataFrame:
     return frame
 
 
-def won_so_far(crm: Crm, period: Period, snap: Snapshot, by: str) -> ir.Table:
+def won_so_far(crm: Crm, period: Period, snap: AsOf, by: str) -> ir.Table:
     """Per group: amount won from the period's first day up to (not including) the as-of day."""
     o = crm.opportunities
-    until = min(period.end, snap.as_of - dt.timedelta(days=1))
+    until = min(period.end, snap.day - dt.timedelta(days=1))
     o = o.filter(o.status == "won", window(o.closed_at, period.start, until))
     g = keyed(crm, o, rep_col="owner_rep_id", by=by)
     return g.group_by("key").aggregate(won=g.amount.fill_null(0.0).sum())
 
 
-def value_counts(crm: Crm, snap: Snapshot, lookback_days: int, by: str) -> ir.Table:
+def value_counts(crm: Crm, snap: AsOf, lookback_days: int, by: str) -> ir.Table:
     """Per group: closed deals in the look-back window, won and closed amounts, sum of squares."""
     o = crm.opportunities
-    since = snap.as_of - dt.timedelta(days=lookback_days)
+    since = snap.day - dt.timedelta(days=lookback_days)
     o = o.filter(o.status.isin(["won", "lost"]),
-                 window(o.closed_at, since, snap.as_of - dt.timedelta(days=1)))
+                 window(o.closed_at, since, snap.day - dt.timedelta(days=1)))
     g = keyed(crm, o, rep_col="owner_rep_id", by=by)
     a = g.amount.fill_null(0.0)
     return g.group_by(["key", "parent"]).aggregate(

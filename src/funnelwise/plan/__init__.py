@@ -6,8 +6,8 @@
 - `estimate`, `groups`: each rep's own rates, deal size, cycle and quota from the workspace.
 """
 
+from funnelwise.periods import Period, parse_period
 from funnelwise.plan.model import DealSize, Rate, RepFunnel, Target, Timing
-from funnelwise.plan.period import Period, parse_period
 from funnelwise.plan.project import PlanVolumes, Projection, project
 from funnelwise.plan.reverse import RepPlan, StepNeed, plan_reps, required
 from funnelwise.plan.rollup import Rollup, rollup

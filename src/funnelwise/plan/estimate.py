@@ -34,9 +34,9 @@ from funnelwise.metrics.dimensions import ALL, keyed, window
 from funnelwise.metrics.funnel import funnel_counts, funnel_of
 from funnelwise.metrics.result import deferred_sql
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, Posterior, parent_rates, posterior
+from funnelwise.periods import Period
 from funnelwise.plan import leadtime
 from funnelwise.plan.model import DealSize, Rate, RepFunnel
-from funnelwise.plan.period import Period
 from funnelwise.plan.quotas import pro_rata
 from funnelwise.schema.crm import Crm
 

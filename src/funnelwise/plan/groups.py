@@ -16,6 +16,7 @@ import pandas as pd
 from funnelwise.errors import UserError
 from funnelwise.metrics.dimensions import ALL
 from funnelwise.metrics.funnel import rolled_up
+from funnelwise.periods import Period
 from funnelwise.plan.estimate import (
     Counts,
     Figures,
@@ -29,7 +30,6 @@ from funnelwise.plan.estimate import (
     thin_history,
 )
 from funnelwise.plan.model import RepFunnel, Target
-from funnelwise.plan.period import Period
 from funnelwise.schema.crm import Crm
 
 

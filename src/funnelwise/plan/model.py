@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field
 
 from funnelwise.errors import UserError, unknown_name
-from funnelwise.plan.period import Period
+from funnelwise.periods import Period
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from funnelwise.metrics.dimensions import keyed, overlaps_days
-from funnelwise.plan.period import Period
+from funnelwise.periods import Period
 from funnelwise.schema.crm import Crm
 
 

@@ -25,9 +25,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
+from funnelwise.periods import monday
 from funnelwise.plan import montecarlo as mc
 from funnelwise.plan.model import RepFunnel, Target
-from funnelwise.plan.period import monday
 
 DEFAULT_DRAWS = 4000
 

@@ -5,30 +5,21 @@ gives the base plans, the what-if scenario's plans (when it changes anything) an
 roll-up: the sum of the per-group plans against one team-average plan (the team's total quota
 through its pooled rates), made when there are several groups.
 
-Without a period asked for, the dashboard plans the quarter that contains its as-of day when
-a quota overlaps that quarter; otherwise the first later quarter with a quota, else the last
-earlier one (`default_period`).
+Without a period asked for, both plan `periods.default_period` of the data's today.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 from dataclasses import dataclass
 
-import ibis
-import pandas as pd
-
-from funnelwise.metrics.dimensions import overlaps_days
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
 from funnelwise.plan.groups import Groups
 from funnelwise.plan.model import RepFunnel, Target
 from funnelwise.plan.montecarlo import DEFAULT_SEED
-from funnelwise.plan.period import Period, quarter_of
 from funnelwise.plan.reverse import DEFAULT_DRAWS, RepPlan, plan_reps
 from funnelwise.plan.rollup import Rollup, rollup
 from funnelwise.plan.whatif import WhatIf, apply_what_if
-from funnelwise.schema.crm import Crm
 
 NO_CHANGE = WhatIf(())
 
@@ -67,32 +58,3 @@ def make_plans(funnels: list[RepFunnel], targets: list[Target], *, groups: Group
     return PlanSet(base=tuple(base), scenario=tuple(alt), rollup=roll,
                    notes=groups.notes if groups else (), by=by if groups else None,
                    what_if=what_if)
-
-
-def _day(value: object) -> dt.date | None:
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).date()
-
-
-def default_period(crm: Crm, day: dt.date) -> Period | None:
-    """The quarter to plan when none is asked for; None when there is no quota at all.
-
-    The quarter containing `day` when a quota overlaps it; else the first later quarter a
-    quota overlaps; else the last earlier one.
-    """
-    here = quarter_of(day)
-    q = crm.quotas
-    start, end = ibis.date(here.start.isoformat()), ibis.date(here.end.isoformat())
-    overlapping = overlaps_days(q.period_start, q.period_end, here.start, here.end)
-    stats = q.aggregate(
-        here=overlapping.cast("int64").sum(),
-        later=q.period_start.min(where=q.period_end > end),
-        earlier=q.period_end.max(where=q.period_start < start),
-    ).to_pandas().iloc[0]
-    if pd.notna(stats["here"]) and stats["here"] > 0:
-        return here
-    later, earlier = _day(stats["later"]), _day(stats["earlier"])
-    if later is not None:
-        return quarter_of(max(later, here.end + dt.timedelta(days=1)))
-    if earlier is not None:
-        return quarter_of(min(earlier, here.start - dt.timedelta(days=1)))
-    return None

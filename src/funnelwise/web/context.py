@@ -16,6 +16,7 @@ from funnelwise.metrics.cycle import cycle
 from funnelwise.metrics.funnel import funnel
 from funnelwise.metrics.result import MetricResult
 from funnelwise.metrics.scope import check, known, restrict
+from funnelwise.metrics.span import Span, data_span
 from funnelwise.metrics.winrates import winrates
 from funnelwise.schema.crm import Crm
 from funnelwise.web import queries
@@ -52,11 +53,13 @@ class Context:
         return self._opened()["crm"]
 
     def _opened(self) -> dict[str, Crm]:
-        """The tables, got on first use; the filters' people are checked against them."""
+        """The tables, got on first use; the filters' people and dates are checked against
+        them."""
         if not self._open:
             org = self.tables()
             check(org, self.filters.scope)
             self._open.update(org=org, crm=restrict(org, self.filters.scope))
+            self.span().check_window(self.filters.since, self.filters.until)
         return self._open
 
     def metric(self, name: str, *, by: str) -> MetricResult:
@@ -78,13 +81,20 @@ class Context:
         """Every manager (or team) in the org: the choices of the filter bar."""
         return self._cached(("known", column), lambda: known(self.org, column))
 
-    def latest(self) -> dt.date | None:
-        """The latest date in the whole org's data (what "last 90 days" counts back from)."""
-        return self._cached("latest", lambda: _latest(self.org))
+    def span(self) -> Span:
+        """The whole org's data span and its today (`metrics.span`), as the CLI reads it."""
+        return self._cached("span", lambda: data_span(self.org))
+
+    def latest(self) -> dt.date:
+        """The org's last day with a record (what "last 90 days" counts back from)."""
+        return self.span().last
 
     def as_of(self) -> dt.date:
-        """The end of the period: `until`, else the latest date in the data, else today."""
-        return self.filters.until or self.latest() or dt.date.today()
+        """The day the page views the CRM as of: the day after `until`, else the data's today
+        (the start of the day after its last record), as `--as-of` defaults on the CLI."""
+        if self.filters.until is not None:
+            return self.filters.until + dt.timedelta(days=1)
+        return self.span().today
 
     def remember(self, key: Any, compute: Callable[[], Any]) -> Any:
         """`compute()`, once per key for this context (a page's data, for instance)."""
@@ -101,12 +111,6 @@ def make_context(org: Crm, filters: Filters) -> Context:
     ctx = Context(tables=lambda: org, filters=filters)
     ctx._opened()
     return ctx
-
-
-def _latest(crm: Crm) -> dt.date | None:
-    values = [v.execute() for v in queries.latest_dates(crm)]
-    found = [pd.Timestamp(v).date() for v in values if v is not None and not pd.isna(v)]
-    return max(found) if found else None
 
 
 def frame_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:

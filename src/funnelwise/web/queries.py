@@ -9,6 +9,7 @@ import datetime as dt
 import ibis
 import ibis.expr.types as ir
 
+from funnelwise.metrics.asof import AsOf, days_between, opportunities_as_of
 from funnelwise.metrics.dimensions import count_if, window
 from funnelwise.metrics.funnel import event_match
 from funnelwise.schema.crm import Crm
@@ -24,18 +25,14 @@ def rep_rows(crm: Crm) -> ir.Table:
                     name=r.name.fill_null(r.rep_id)).order_by(["name", "rep_id"])
 
 
-def open_deals(crm: Crm, rep_id: str, as_of: dt.date) -> ir.Table:
-    """The rep's open opportunities, largest first, with the account name and age in days.
-
-    Age = days from creation to `as_of` (the end of the period, or the latest date in the
-    data), so it reads the same on historical data as on a live CRM.
-    """
-    o, a = crm.opportunities, crm.accounts
+def open_deals(crm: Crm, rep_id: str, at: AsOf) -> ir.Table:
+    """The rep's deals open as of `at` (the one as-of view, as `review --as-of` reads it),
+    largest first, with the account name and age in days at that day."""
+    o, a = opportunities_as_of(crm, at.day, today=at.today), crm.accounts
     o = o.filter(o.owner_rep_id == rep_id, o.status == "open")
     names = a.select(_acc=a.account_id, _acc_name=a.name)
     j = o.left_join(names, o.account_id == names._acc)
-    end = ibis.timestamp(dt.datetime.combine(as_of, dt.time()))
-    age = (end.epoch_seconds() - j.created_at.epoch_seconds()) / SECONDS_PER_DAY
+    age = days_between(at.cut, j.created_at)
     return j.select(
         "opportunity_id", account=j._acc_name.fill_null(j.account_id), stage=j.stage,
         product=j.product, source=j.source, amount=j.amount, created_at=j.created_at.date(),
@@ -68,7 +65,3 @@ def weekly_activity(crm: Crm, *, rep_id: str, volume: Step, output: Step | None,
     ).order_by("week")
 
 
-def latest_dates(crm: Crm) -> list[ir.Scalar]:
-    """The latest activity, deal creation and close dates; their max is "today" for history."""
-    a, o = crm.activities, crm.opportunities
-    return [a.occurred_at.max(), o.created_at.max(), o.closed_at.max()]

@@ -17,7 +17,8 @@ import plotly.offline
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from funnelwise.report import charts, formats
+from funnelwise.presentation import formats
+from funnelwise.web.charts import base as charts
 from funnelwise.web.page import Data, Page, Params, by_name
 from funnelwise.web.views import PAGES
 

@@ -20,8 +20,8 @@ from funnelwise.coach.context import CoachContext
 from funnelwise.coach.questions import STALLED
 from funnelwise.coach.rules import Flag, Rule, register
 from funnelwise.coach.text import money
+from funnelwise.metrics.asof import as_of
 from funnelwise.pipeline.review import review
-from funnelwise.pipeline.snapshot import Snapshot, resolve
 
 STALE_RULE = "stalled_in_stage"
 SHOWN = 3
@@ -30,8 +30,7 @@ SHOWN = 3
 def stalled(ctx: CoachContext) -> pd.DataFrame:
     """Stalled open deals with rep, stage, days in stage, amount, probability and evidence."""
     after = ctx.week + dt.timedelta(weeks=1)
-    snap = Snapshot(as_of=after) if ctx.latest >= after else resolve(ctx.crm, None)
-    rv = review(ctx.crm, snapshot=snap)
+    rv = review(ctx.crm, at=as_of(ctx.crm, after if ctx.latest >= after else None))
     f = rv.flags[rv.flags["rule"] == STALE_RULE][["opportunity_id", "evidence"]]
     d = rv.deals.merge(f, on="opportunity_id")
     d["at_stake"] = d["amount"] * d["probability"].fillna(0.0)

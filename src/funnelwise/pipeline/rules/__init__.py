@@ -25,8 +25,8 @@ import ibis.expr.types as ir
 import pandas as pd
 
 from funnelwise.errors import unknown_name
+from funnelwise.metrics.asof import AsOf
 from funnelwise.pipeline.config import ReviewConfig
-from funnelwise.pipeline.snapshot import Snapshot
 from funnelwise.schema.crm import Crm
 
 Row = dict[str, Any]
@@ -37,7 +37,7 @@ class Context:
     """What every rule sees: the CRM, the review date, the deals open then, the thresholds."""
 
     crm: Crm
-    snap: Snapshot
+    snap: AsOf
     deals: ir.Table
     config: ReviewConfig
 

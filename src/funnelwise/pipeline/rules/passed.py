@@ -9,8 +9,8 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from funnelwise.metrics.asof import days_between
 from funnelwise.pipeline.rules import Context, Row, Rule, day, days, register
-from funnelwise.pipeline.snapshot import days_between
 
 
 def flag(ctx: Context) -> ir.Table:

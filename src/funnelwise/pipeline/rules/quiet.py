@@ -10,8 +10,8 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from funnelwise.metrics.asof import days_between
 from funnelwise.pipeline.rules import Context, Row, Rule, Skip, day, days, register
-from funnelwise.pipeline.snapshot import days_between
 
 
 def _touches(a: ir.Table, o: ir.Table) -> ir.Table:

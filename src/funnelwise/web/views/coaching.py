@@ -23,9 +23,9 @@ from funnelwise.coach.rules import Flag
 from funnelwise.coach.scoped import Coaching, coaching, gauge
 from funnelwise.coach.text import week as week_text
 from funnelwise.errors import UserError
-from funnelwise.report import coach_charts
-from funnelwise.report.brief import footer, title
-from funnelwise.report.coach import flag_record
+from funnelwise.presentation.brief import footer, title
+from funnelwise.presentation.coach import flag_record
+from funnelwise.web.charts import coach as coach_charts
 from funnelwise.web.context import Context
 from funnelwise.web.page import Data, Page
 

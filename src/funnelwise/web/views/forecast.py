@@ -11,8 +11,9 @@ object with `backtest`, `backtest_origins` and `notes`).
   as it stood at the end of that day (as-of = until + 1 day); without it, the day after the
   latest record (the CLI's default). `since` is not used: the backtest always takes the
   origins just before the as-of day.
-- `horizon` (default `1q`, as the CLI's backtest) is the length of the forecast period: the
-  next calendar month (`1m`), quarter (`1q`) or year (`1y`) starting on or after the as-of day.
+- `horizon` (default `1q`, as the CLI's backtest) is the length of the forecast period, a
+  calendar month (`1m`), quarter (`1q`) or year (`1y`): the one containing the as-of day if a
+  third of it remains, else the next (`periods.default_period`, as `forecast` chooses it).
   Each backtest origin forecasts the same length from its own day.
 - `origins` (default 4): at most this many origins, one horizon apart, the last one a horizon
   before the as-of day; origins before the first deal in the data are left out.
@@ -33,12 +34,13 @@ from funnelwise.errors import UserError
 from funnelwise.forecast import backtest as bt
 from funnelwise.forecast import base
 from funnelwise.forecast import horizon as horizons
-from funnelwise.forecast.horizon import Horizon, add_months, parse_horizon
+from funnelwise.forecast.horizon import Horizon, parse_horizon
 from funnelwise.forecast.results import backtest_results, forecast_result, method_names
-from funnelwise.metrics.asof import as_date, data_today
 from funnelwise.metrics.result import MetricResult
-from funnelwise.plan.period import Period, parse_period
-from funnelwise.report import forecast as views
+from funnelwise.metrics.span import as_date
+from funnelwise.periods import Kind, Period, add_months, default_period
+from funnelwise.presentation import forecast as views
+from funnelwise.web.charts import forecast as forecast_charts
 from funnelwise.web.context import Context
 from funnelwise.web.page import Data, Page
 
@@ -70,14 +72,13 @@ def origin_count(text: str | None) -> int:
     return int(raw)
 
 
+KINDS: dict[int, Kind] = {1: "month", 3: "quarter", 12: "year"}
+
+
 def next_period(as_of: dt.date, horizon: Horizon) -> Period:
-    """The first calendar month, quarter or year (by the horizon) starting on or after as-of."""
-    months = horizon.months
-    first = dt.date(as_of.year, as_of.month - (as_of.month - 1) % months, 1)
-    start = first if first == as_of else add_months(first, months)
-    label = {1: f"{start.year}-{start.month:02d}", 3: f"{start.year}-Q{(start.month + 2) // 3}",
-             12: f"{start.year}"}[months]
-    return parse_period(label)
+    """The calendar month, quarter or year (by the horizon) the page forecasts: the default
+    period of the as-of day, as the CLI's `forecast` chooses it."""
+    return default_period(as_of, KINDS[horizon.months])
 
 
 def backtest_days(as_of: dt.date, horizon: Horizon, count: int,
@@ -92,10 +93,8 @@ def backtest_days(as_of: dt.date, horizon: Horizon, count: int,
 
 
 def as_of_day(ctx: Context) -> dt.date:
-    """The end of `until` when it is set, else the day after the org's latest record."""
-    if ctx.filters.until is not None:
-        return ctx.filters.until + dt.timedelta(days=1)
-    return ctx.remember(("forecast", "data_today"), lambda: data_today(ctx.org))
+    """The page's as-of day: the day after `until` when it is set, else the data's today."""
+    return ctx.as_of()
 
 
 def first_deal(ctx: Context) -> dt.date | None:
@@ -180,8 +179,8 @@ def figures(data: Data) -> dict[str, go.Figure]:
     """The next period per method, and the backtest's forecasts against the actuals."""
     rows = data["backtest"]["backtest_origins"] if data["backtest"] else []
     return {
-        "next_period": views.forecast_figure(data["forecast"]),
-        "backtest": views.backtest_actual_figure(rows),
+        "next_period": forecast_charts.forecast_figure(data["forecast"]),
+        "backtest": forecast_charts.backtest_actual_figure(rows),
     }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from funnelwise.report import charts
+from funnelwise.web.charts import base as charts
 from funnelwise.web.context import Context
 from funnelwise.web.page import Data, Page
 

@@ -20,11 +20,11 @@ from typing import Any
 import plotly.graph_objects as go
 
 from funnelwise.errors import UserError
+from funnelwise.periods import Period
 from funnelwise.pipeline.review import Review
 from funnelwise.pipeline.run import coverage_period, has_quota, run_coverage, run_review
-from funnelwise.plan.period import Period
-from funnelwise.report import pipeline as records
-from funnelwise.report import pipeline_charts
+from funnelwise.presentation import pipeline as records
+from funnelwise.web.charts import pipeline as pipeline_charts
 from funnelwise.web.context import Context
 from funnelwise.web.page import Data, Page
 

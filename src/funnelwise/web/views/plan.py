@@ -21,14 +21,14 @@ from typing import Any
 import plotly.graph_objects as go
 
 from funnelwise.errors import UserError
+from funnelwise.periods import Period, default_period, parse_period, quarter_of, why_default
 from funnelwise.plan.estimate import Options
 from funnelwise.plan.explicit import parse_pairs
 from funnelwise.plan.groups import load_groups
-from funnelwise.plan.period import Period, parse_period, quarter_of
 from funnelwise.plan.whatif import DEAL_SIZE, WIN_RATE, WhatIf
-from funnelwise.plan.workspace import NO_CHANGE, PlanSet, default_period, make_plans
-from funnelwise.report import plan as records
-from funnelwise.report import plan_charts
+from funnelwise.plan.workspace import NO_CHANGE, PlanSet, make_plans
+from funnelwise.presentation import plan as records
+from funnelwise.web.charts import plan as plan_charts
 from funnelwise.web.context import Context
 from funnelwise.web.page import Data, Page
 
@@ -42,19 +42,14 @@ def parse_what_if(text: str | None) -> WhatIf:
     return WhatIf(parse_pairs(parts, "what_if"))
 
 
-def choose_period(ctx: Context, asked: str | None) -> tuple[Period | None, str]:
-    """The period to plan and why it was chosen (None: no quota in scope at all)."""
+def choose_period(ctx: Context, asked: str | None) -> tuple[Period, str]:
+    """The period to plan and why: `?period=`, else `periods.default_period` of the page's
+    as-of day, as `funnelwise plan` chooses it."""
     if asked and asked.strip():
-        return parse_period(asked), "the period asked for"
+        return ctx.span().check(parse_period(asked), "period"), "the period asked for"
     day = ctx.as_of()
-    period = default_period(ctx.crm, day)
-    if period is None:
-        return None, f"no quota in {ctx.filters.scope.describe()}"
-    if period.start <= day <= period.end:
-        return period, f"the quarter that contains {day.isoformat()}, the page's as-of day"
-    side = "first quarter after" if period.start > day else "last quarter before"
-    return period, (f"the {side} {day.isoformat()} (the page's as-of day) with a quota; "
-                    "that day's own quarter has none")
+    what = "the day after the until filter" if ctx.filters.until else "the data's today"
+    return default_period(day), why_default(day, day=what)
 
 
 def changes(plans: PlanSet) -> list[Row]:

@@ -7,7 +7,7 @@ for this rep and their team. Each open deal's `flags` are the pipeline review's 
 (`review --as-of D`, D = `?as_of=` or the page's as-of day, as on the pipeline page). `plan` is
 the rep's row of `plan --period P --format json` (the page's since/until are the command's
 --since/--until); P = `?period=`, else the quarter the plan page picks
-(`plan.workspace.default_period`). Its need at the weekly chart's activity step is drawn over
+(`periods.default_period`). Its need at the weekly chart's activity step is drawn over
 the weeks the plan asks for that activity, and each of those weeks carries it as `plan`.
 """
 
@@ -20,11 +20,11 @@ import plotly.graph_objects as go
 
 from funnelwise.errors import did_you_mean
 from funnelwise.metrics.dimensions import NONE
-from funnelwise.plan.period import Period, parse_period
-from funnelwise.plan.workspace import default_period
-from funnelwise.report import charts, pipeline_charts
-from funnelwise.report import plan as plan_records
+from funnelwise.periods import Period, default_period, parse_period
+from funnelwise.presentation import plan as plan_records
 from funnelwise.web import queries
+from funnelwise.web.charts import base as charts
+from funnelwise.web.charts import pipeline as pipeline_charts
 from funnelwise.web.context import Context, frame_rows
 from funnelwise.web.page import Data, NotFound, Page, Params
 from funnelwise.web.views.pipeline import review_day, reviewed
@@ -82,11 +82,12 @@ def step_need(plan: Row | None, step: str) -> Row | None:
     return found[0] | {"interval_level": plan["interval_level"]} if found else None
 
 
-def choose_period(ctx: Context, day: dt.date, asked: str | None) -> Period | None:
-    """`?period=` (a bad one is a user error), else the quarter the plan page plans."""
+def choose_period(ctx: Context, day: dt.date, asked: str | None) -> Period:
+    """`?period=` (a bad one is a user error), else the period the plan page plans for the
+    review day (`periods.default_period`)."""
     if asked and asked.strip():
-        return parse_period(asked)
-    return default_period(ctx.crm, day)
+        return ctx.span().check(parse_period(asked), "period")
+    return default_period(day)
 
 
 def rep_plan(ctx: Context, rep_id: str, period: Period | None) -> tuple[Row | None, str | None]:
@@ -105,7 +106,8 @@ def rep_plan(ctx: Context, rep_id: str, period: Period | None) -> tuple[Row | No
 def open_deals(ctx: Context, rep_id: str, day: dt.date) -> list[dict[str, Any]]:
     """Open deals, largest first, each with its pipeline-review flags as of `day` (the same
     flags and wording as `funnelwise review`; none for a deal not open on that day)."""
-    deals = frame_rows(queries.open_deals(ctx.crm, rep_id, ctx.as_of()).to_pandas())
+    at = reviewed(ctx, day).at
+    deals = frame_rows(queries.open_deals(ctx.crm, rep_id, at).to_pandas())
     rv = reviewed(ctx, day).deals
     mine = rv[rv["rep"] == rep_id]
     flags = dict(zip(mine["opportunity_id"], mine["flags"], strict=True))

@@ -20,8 +20,8 @@ from funnelwise.coach.fewer_better import FewerBetter
 from funnelwise.coach.rules import Flag
 from funnelwise.metrics.dimensions import ALL
 from funnelwise.metrics.result import MetricResult
-from funnelwise.report import formats as fmt
-from funnelwise.report.tables import Col, field, register_view
+from funnelwise.presentation import formats as fmt
+from funnelwise.presentation.tables import Col, field, register_view
 
 Row = dict[str, Any]
 

@@ -13,8 +13,8 @@ from rich.table import Table
 from funnelwise.plan.project import Projection
 from funnelwise.plan.reverse import RepPlan, StepNeed
 from funnelwise.plan.rollup import Rollup
-from funnelwise.report import formats as fmt
-from funnelwise.report.tables import compact
+from funnelwise.presentation import formats as fmt
+from funnelwise.presentation.tables import compact
 
 Record = dict[str, Any]
 

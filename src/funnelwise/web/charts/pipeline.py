@@ -20,8 +20,8 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from funnelwise.report import charts
-from funnelwise.report import formats as fmt
+from funnelwise.presentation import formats as fmt
+from funnelwise.web.charts import base as charts
 
 Row = dict[str, Any]
 

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from funnelwise.metrics.result import MetricResult
-from funnelwise.report import formats as fmt
+from funnelwise.presentation import formats as fmt
 
 Row = dict[str, Any]
 

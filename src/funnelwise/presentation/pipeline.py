@@ -12,8 +12,8 @@ from rich.table import Table
 from funnelwise.metrics.result import MetricResult
 from funnelwise.pipeline.calibration import Calibration
 from funnelwise.pipeline.review import Review
-from funnelwise.report import formats as fmt
-from funnelwise.report.tables import Col, compact, field, register_view
+from funnelwise.presentation import formats as fmt
+from funnelwise.presentation.tables import Col, compact, field, register_view
 
 Record = dict[str, Any]
 
@@ -89,7 +89,7 @@ def review_payload(rv: Review, *, limit: int | None = None) -> Record:
     out = rv.qualify_out()
     out = out.head(limit) if limit else out
     return {
-        "as_of": rv.snapshot.as_of.isoformat(), "reconstructed": not rv.snapshot.now,
+        "as_of": rv.at.day.isoformat(), "reconstructed": not rv.at.now,
         "opportunities": records(rv.deals), "totals": records(rv.totals),
         "qualify_out": records(out[QUALIFY_OUT]), "notes": list(rv.notes),
     }

@@ -13,7 +13,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from funnelwise.report import charts
+from funnelwise.web.charts import base as charts
 
 Row = dict[str, Any]
 BASE = "base"

@@ -1,9 +1,8 @@
-"""Forecasts, backtests, repeatability and sources: terminal views, several tables at once, and
-the backtest chart for the HTML report.
+"""Forecasts, backtests, repeatability and sources: terminal views, several tables at once,
+the JSON document of several results, and the backtest's verdict in plain sentences.
 
-For the report: `backtest_results(run_backtest(...))` (in `funnelwise.forecast.results`) gives
-the tables; `backtest_figure(origins_rows)` draws each method's P50 with its P10-P90 band
-against the actual revenue, per origin.
+`backtest_results(run_backtest(...))` (in `funnelwise.forecast.results`) gives the tables; the
+charts are drawn by `funnelwise.web.charts.forecast`.
 """
 
 from __future__ import annotations
@@ -13,14 +12,12 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-import plotly.graph_objects as go
 from rich.console import Console
 
 from funnelwise.metrics.result import MetricResult
-from funnelwise.report import charts
-from funnelwise.report import formats as fmt
-from funnelwise.report.tables import Col, field, print_table, register_view, to_csv
-from funnelwise.report.tables import explain as explain_text
+from funnelwise.presentation import formats as fmt
+from funnelwise.presentation.tables import Col, field, print_table, register_view, to_csv
+from funnelwise.presentation.tables import explain as explain_text
 
 Row = dict[str, Any]
 
@@ -99,119 +96,12 @@ def emit_many(results: Sequence[MetricResult], *, fmt_name: str, explain: bool,
             print_table(console, r)
 
 
-def backtest_figure(rows: Sequence[Row]) -> go.Figure:
-    """Per origin: the actual revenue, and each method's P50 with its P10–P90 band."""
-    if not rows:
-        return charts.empty("No backtest origins")
-    fig = charts.figure(360)
-    origins = sorted({str(r["origin"]) for r in rows})
-    actual = {str(r["origin"]): r["actual"] for r in rows}
-    fig.add_trace(go.Scatter(x=origins, y=[actual[o] for o in origins], name="actual",
-                             mode="lines+markers", line={"color": charts.BLACK, "width": 3},
-                             marker={"symbol": "circle"}))
-    methods = list(dict.fromkeys(str(r["method"]) for r in rows))
-    symbols = ("diamond", "square", "triangle-up", "x")
-    for i, method in enumerate(methods):
-        mine = sorted((r for r in rows if r["method"] == method), key=lambda r: str(r["origin"]))
-        fig.add_trace(go.Scatter(
-            x=[str(r["origin"]) for r in mine], y=[r["p50"] for r in mine], name=method,
-            mode="markers", marker={"symbol": symbols[i % len(symbols)], "size": 10,
-                                    "color": charts.COLORWAY[i % len(charts.COLORWAY)]},
-            error_y={"type": "data", "symmetric": False,
-                     "array": [r["p90"] - r["p50"] for r in mine],
-                     "arrayminus": [r["p50"] - r["p10"] for r in mine]}))
-    fig.update_yaxes(title_text="revenue won in the period")
-    fig.update_xaxes(title_text="origin (forecast made at the start of that day)")
-    return fig
-
-
 def results_doc(results: Sequence[MetricResult]) -> dict[str, Any]:
     """Several results as the one JSON object `--format json` prints: each result's rows
     under its name, then every note."""
     doc: dict[str, Any] = {r.name: r.records() for r in results}
     doc["notes"] = [n for r in results for n in r.notes]
     return doc
-
-
-def method_colours(methods: Sequence[str]) -> dict[str, str]:
-    """One palette colour per method, in the order given (the same on every chart)."""
-    return {m: charts.COLORWAY[i % len(charts.COLORWAY)] for i, m in enumerate(methods)}
-
-
-SYMBOLS = ("diamond", "square", "triangle-up", "x")
-
-
-def _spread(rows: Sequence[Row]) -> dict[str, Any]:
-    return {"type": "data", "symmetric": False, "thickness": 2, "width": 6,
-            "array": [r["p90"] - r["p50"] for r in rows],
-            "arrayminus": [r["p50"] - r["p10"] for r in rows]}
-
-
-def _hover(r: Row) -> list[str]:
-    return [fmt.money(r["p50"]), fmt.money(r["p10"]), fmt.money(r["p90"])]
-
-
-def forecast_figure(rows: Sequence[Row]) -> go.Figure:
-    """One period's revenue per method: P50 with its P10–P90 interval (rows of `forecast
-    --by all`); a dotted line marks what is already won in the period."""
-    rows = [r for r in rows if r.get("p50") is not None]
-    if not rows:
-        return charts.empty("No forecast")
-    colours = method_colours([str(r["method"]) for r in rows])
-    fig = charts.figure(110 + 46 * len(rows))
-    for i, r in enumerate(rows):
-        method = str(r["method"])
-        fig.add_trace(go.Scatter(
-            x=[r["p50"]], y=[method], mode="markers", name=method, showlegend=False,
-            marker={"symbol": SYMBOLS[i % len(SYMBOLS)], "size": 12, "color": colours[method]},
-            error_x=_spread([r]) | {"color": colours[method]}, cliponaxis=False,
-            customdata=[_hover(r)],
-            hovertemplate="%{y}: P50 %{customdata[0]} (P10 %{customdata[1]}, "
-                          "P90 %{customdata[2]})<extra></extra>"))
-    won = max(float(r.get("won_so_far") or 0.0) for r in rows)
-    if won > 0:
-        fig.add_vline(x=won, line={"dash": "dot", "color": "#57606a"},
-                      annotation_text="already won", annotation_position="top left")
-    fig.update_yaxes(categoryorder="array", categoryarray=[r["method"] for r in rows][::-1],
-                     range=[-0.6, len(rows) - 0.4])
-    fig.update_xaxes(title_text=f"revenue won in {rows[0].get('period') or 'the period'}",
-                     rangemode="tozero", tickformat="~s")
-    return fig
-
-
-def backtest_actual_figure(rows: Sequence[Row]) -> go.Figure:
-    """Per origin: the actual revenue as a bar and, side by side, each method's P50 with its
-    P10–P90 interval (rows of `backtest_origins`); an interval that reaches the top of the bar
-    held the actual."""
-    if not rows:
-        return charts.empty("No backtest origins")
-    origins = sorted({str(r["origin"]) for r in rows})
-    actual = {str(r["origin"]): r["actual"] for r in rows}
-    fig = charts.figure(380)
-    fig.add_trace(go.Bar(
-        x=origins, y=[actual[o] for o in origins], name="actual",
-        marker={"color": "#e3e6ea", "line": {"color": charts.BLACK, "width": 1.5}},
-        customdata=[fmt.money(actual[o]) for o in origins],
-        hovertemplate="%{x}: actual %{customdata}<extra></extra>"))
-    methods = list(dict.fromkeys(str(r["method"]) for r in rows))
-    colours = method_colours(methods)
-    for i, method in enumerate(methods):
-        mine = sorted((r for r in rows if r["method"] == method), key=lambda r: str(r["origin"]))
-        fig.add_trace(go.Scatter(
-            x=[str(r["origin"]) for r in mine], y=[r["p50"] for r in mine], name=method,
-            mode="markers", marker={"symbol": SYMBOLS[i % len(SYMBOLS)], "size": 10,
-                                    "color": colours[method]},
-            error_y=_spread(mine) | {"color": colours[method]}, cliponaxis=False,
-            customdata=[[*_hover(r), fmt.money(r["actual"]),
-                         "inside" if r["covered"] else "outside"] for r in mine],
-            hovertemplate=method + " from %{x}: P50 %{customdata[0]} (P10 %{customdata[1]}, "
-                          "P90 %{customdata[2]}); actual %{customdata[3]}, "
-                          "%{customdata[4]}<extra></extra>"))
-    fig.update_layout(scattermode="group", scattergap=0.35, bargap=0.12)
-    fig.update_yaxes(title_text="revenue won in the period", rangemode="tozero",
-                     tickformat="~s")
-    fig.update_xaxes(title_text="origin", type="category")
-    return fig
 
 
 def _ordinal(n: int) -> str:

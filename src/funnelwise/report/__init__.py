@@ -1,1 +1,0 @@
-"""Rendering only: terminal tables, JSON, CSV, Markdown and HTML. No metric math here."""

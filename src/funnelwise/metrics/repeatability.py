@@ -1,11 +1,20 @@
 """How repeatable are a period's results? "A good year so far", read with its sustainability.
 
-Four views of the revenue won in a period (won deals closed inside it):
+Four views of the revenue won in a period (won deals closed inside it, before the as-of day):
 
 - concentration: share of the revenue in the top 1, 3 and 10 deals (by amount). A year made
   by one deal is not a run rate;
-- accounts: revenue from existing accounts (a won deal closed before the period began) and
-  from new ones (first win inside the period), and from deals without an account;
+- accounts: revenue from new business and from repeat business, and from deals without an
+  account:
+
+      new    = an account's first won deal: the earliest close date over the account's whole
+               history (ties go to the smaller opportunity_id)
+      repeat = every later won deal of the account, whether its first win came before the
+               period or earlier inside it
+
+  An account's 50th win of the year is repeat business: the customer came back, which is the
+  part of the revenue a manager can expect to recur; new business had to be found. Won deals
+  without an account cannot be told apart and stay in a row of their own;
 - products: revenue per product;
 - next periods: for each of the next periods (same length), the open pipeline expected to close
   in it (by expected close date, as the CRM stood at the end of the period or today if sooner)
@@ -16,6 +25,9 @@ Four views of the revenue won in a period (won deals closed inside it):
 
   coverage of need = pipeline / needed pipeline; below 100% the period will not repeat on the
   pipeline already there (expected close dates are their current values).
+
+Every view reads the CRM as of one day: the end of the period, or the as-of day (default: the
+data's today) if that comes first.
 """
 
 from __future__ import annotations
@@ -36,13 +48,16 @@ from funnelwise.schema.crm import Crm
 
 TOPS = (1, 3, 10)
 NO_ACCOUNT = "(no account)"
+NEW, REPEAT = "new", "repeat"
 UNDATED = "(no close date)"
 
 
 @dataclass(frozen=True)
 class Repeatability:
-    """The four views, each a `MetricResult`."""
+    """The four views, each a `MetricResult`, of `period` as the CRM stood on `as_of`."""
 
+    period: Period
+    as_of: dt.date
     concentration: MetricResult
     accounts: MetricResult
     products: MetricResult
@@ -56,17 +71,39 @@ def _day(d: dt.date) -> ir.TimestampScalar:
     return ibis.timestamp(dt.datetime.combine(d, dt.time()))
 
 
-def won_in(crm: Crm, period: Period) -> ir.Table:
-    """Won deals closed inside the period, amounts filled with 0."""
+def _won(crm: Crm) -> ir.Table:
+    """Every won deal, amounts filled with 0."""
     o = crm.opportunities
-    won = o.filter(o.status == "won", o.closed_at >= _day(period.start),
-                   o.closed_at < _day(period.end + dt.timedelta(days=1)))
+    won = o.filter(o.status == "won")
     return won.mutate(amount=won.amount.fill_null(0.0))
 
 
-def concentration(crm: Crm, period: Period) -> ir.Table:
+def _closed_in(deals: ir.Table, period: Period, until: dt.date | None) -> ir.Table:
+    """Deals closed inside the period and before `until` (the as-of day), if given."""
+    end = period.end + dt.timedelta(days=1)
+    end = min(end, until) if until else end
+    return deals.filter(deals.closed_at >= _day(period.start), deals.closed_at < _day(end))
+
+
+def won_in(crm: Crm, period: Period, until: dt.date | None = None) -> ir.Table:
+    """Won deals closed inside the period (and before `until`), amounts filled with 0."""
+    return _closed_in(_won(crm), period, until)
+
+
+def won_by_kind(crm: Crm) -> ir.Table:
+    """Every won deal with its kind: new (its account's first win by close date, then
+    opportunity_id), repeat (a later win of the account) or no account."""
+    won = _won(crm)
+    won = won.filter(won.closed_at.notnull())  # import refuses a won deal without one
+    w = ibis.window(group_by=won.account_id, order_by=[won.closed_at, won.opportunity_id])
+    rank = ibis.row_number().over(w)
+    kind = ibis.cases((won.account_id.isnull(), NO_ACCOUNT), (rank == 0, NEW), else_=REPEAT)
+    return won.mutate(kind=kind)
+
+
+def concentration(crm: Crm, period: Period, until: dt.date | None = None) -> ir.Table:
     """Revenue of the top 1, 3 and 10 deals and of all deals, in one row."""
-    won = won_in(crm, period)
+    won = won_in(crm, period, until)
     w = ibis.window(order_by=[ibis.desc(won.amount), won.opportunity_id])
     ranked = won.mutate(rank=ibis.row_number().over(w))
     tops = {f"top_{n}": ibis.ifelse(ranked["rank"] < n, ranked.amount, 0.0).sum()
@@ -74,22 +111,15 @@ def concentration(crm: Crm, period: Period) -> ir.Table:
     return ranked.aggregate(deals=ranked.count(), revenue=ranked.amount.sum(), **tops)
 
 
-def account_split(crm: Crm, period: Period) -> ir.Table:
-    """Won revenue by new, existing and no account."""
-    won = won_in(crm, period)
-    o = crm.opportunities
-    before = o.filter(o.status == "won", o.closed_at < _day(period.start),
-                      o.account_id.notnull())
-    customers = before.select(_acct=before.account_id).distinct()
-    j = won.left_join(customers, won.account_id == customers._acct)
-    kind = ibis.ifelse(j.account_id.isnull(), NO_ACCOUNT,
-                       ibis.ifelse(j._acct.notnull(), "existing", "new"))
-    j = j.mutate(kind=kind)
-    return j.group_by("kind").aggregate(deals=j.count(), revenue=j.amount.sum()).order_by("kind")
+def account_split(crm: Crm, period: Period, until: dt.date | None = None) -> ir.Table:
+    """Won deals and revenue of the period by kind: new, repeat and no account."""
+    won = _closed_in(won_by_kind(crm), period, until)
+    return won.group_by("kind").aggregate(deals=won.count(), revenue=won.amount.sum(),
+                                          accounts=won.account_id.nunique()).order_by("kind")
 
 
-def by_product(crm: Crm, period: Period) -> ir.Table:
-    won = won_in(crm, period)
+def by_product(crm: Crm, period: Period, until: dt.date | None = None) -> ir.Table:
+    won = won_in(crm, period, until)
     won = won.mutate(product=won.product.fill_null(NONE))
     return won.group_by("product").aggregate(deals=won.count(), revenue=won.amount.sum())
 
@@ -123,8 +153,9 @@ def _share(frame: pd.DataFrame, total: float) -> pd.DataFrame:
     return frame.assign(share=frame["revenue"] / total if total > 0 else float("nan"))
 
 
-def _concentration_result(crm: Crm, period: Period, filters: dict[str, object]) -> MetricResult:
-    expr = concentration(crm, period)
+def _concentration_result(crm: Crm, period: Period, as_of: dt.date,
+                          filters: dict[str, object]) -> MetricResult:
+    expr = concentration(crm, period, as_of)
     row = expr.to_pandas().iloc[0]
     total = float(row["revenue"] or 0.0)
     frame = pd.DataFrame({"top": list(TOPS),
@@ -137,12 +168,31 @@ def _concentration_result(crm: Crm, period: Period, filters: dict[str, object]) 
                         filters=filters, notes=(note,))
 
 
-def _table_result(name: str, expr: ir.Table, filters: dict[str, object],
-                  sort: str) -> MetricResult:
+def _ranked(expr: ir.Table, sort: str) -> pd.DataFrame:
+    """The rows with their share of revenue, largest revenue first."""
     frame = expr.to_pandas()
-    frame = _share(frame, float(frame["revenue"].sum())).sort_values(
+    return _share(frame, float(frame["revenue"].sum())).sort_values(
         ["revenue", sort], ascending=[False, True]).reset_index(drop=True)
-    return MetricResult(name=name, frame=frame, sql=sql_of(expr), filters=filters)
+
+
+def _accounts_result(crm: Crm, period: Period, as_of: dt.date,
+                     filters: dict[str, object]) -> MetricResult:
+    expr = account_split(crm, period, as_of)
+    frame = _ranked(expr, "kind")
+    deals = frame.set_index("kind")["deals"]
+    note = (f"new = an account's first won deal ever (earliest close date, ties by "
+            f"opportunity_id); repeat = each later win of it, its first before or inside "
+            f"{period.label}: {int(deals.get(NEW, 0)):,} new and {int(deals.get(REPEAT, 0)):,} "
+            "repeat won deals")
+    return MetricResult(name="repeatability_accounts", frame=frame, sql=sql_of(expr),
+                        filters=filters, notes=(note,))
+
+
+def _products_result(crm: Crm, period: Period, as_of: dt.date,
+                     filters: dict[str, object]) -> MetricResult:
+    expr = by_product(crm, period, as_of)
+    return MetricResult(name="repeatability_products", frame=_ranked(expr, "product"),
+                        sql=sql_of(expr), filters=filters)
 
 
 def _pipeline_result(crm: Crm, period: Period, count: int, as_of: dt.date,
@@ -153,7 +203,7 @@ def _pipeline_result(crm: Crm, period: Period, count: int, as_of: dt.date,
     rate = value_win_rate(crm, as_of).to_pandas().iloc[0]
     closed_value = float(rate["closed_value"] or 0.0)
     win_rate = float(rate["won_value"] or 0.0) / closed_value if closed_value > 0 else None
-    run_rate = float(won_in(crm, period).amount.sum().execute() or 0.0)
+    run_rate = float(won_in(crm, period, as_of).amount.sum().execute() or 0.0)
     needed = run_rate / win_rate if win_rate else None
     rows = []
     for label in [p.label for p in periods] + [UNDATED]:
@@ -171,21 +221,21 @@ def _pipeline_result(crm: Crm, period: Period, count: int, as_of: dt.date,
 
 def repeatability(crm: Crm, *, period: Period, next_count: int = 2,
                   as_of: dt.date | None = None) -> Repeatability:
-    """Concentration, new vs existing accounts, products, and next periods' pipeline.
+    """Concentration, new vs repeat business, products, and next periods' pipeline.
 
-    The pipeline is read as of the end of the period, or `as_of` (default: the data's today)
-    if that comes first.
+    Every view reads the CRM as of the end of the period, or `as_of` (default: the data's
+    today) if that comes first: won deals closed before that day, the pipeline open on it.
     """
     end = period.end + dt.timedelta(days=1)
     day = min(as_of or data_span(crm).today, end)
     filters: dict[str, object] = {"period": f"{period.label} ({period.start} to {period.end})",
-                                  "won deals": "closed inside the period"}
+                                  "as of": day.isoformat(),
+                                  "won deals": "closed inside the period, before the as-of day"}
     return Repeatability(
-        concentration=_concentration_result(crm, period, filters),
-        accounts=_table_result("repeatability_accounts", account_split(crm, period), filters,
-                               "kind"),
-        products=_table_result("repeatability_products", by_product(crm, period), filters,
-                               "product"),
+        period=period, as_of=day,
+        concentration=_concentration_result(crm, period, day, filters),
+        accounts=_accounts_result(crm, period, day, filters),
+        products=_products_result(crm, period, day, filters),
         pipeline=_pipeline_result(crm, period, next_count, day,
-                                  {**filters, "pipeline as of": day.isoformat()}),
+                                  {**filters, "pipeline": "open at the start of the as-of day"}),
     )

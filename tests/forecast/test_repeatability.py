@@ -79,16 +79,24 @@ def test_new_and_repeat_business(doc):
                "3 new and 3 repeat won deals" in n for n in doc["notes"])
 
 
+def test_json_names_the_period_and_the_as_of_day(doc):
+    assert doc["period"]["label"] == "2026-Q1"
+    assert (doc["period"]["start"], doc["period"]["end"]) == ("2026-01-01", "2026-03-31")
+    assert doc["as_of"] == "2026-03-26"
+
+
 def test_as_of_inside_the_period_counts_only_deals_won_before_it(fixture_ws):
     doc = repeat_json(fixture_ws, "--period", "2026-Q1", "--as-of", "2026-03-06")
+    assert doc["as_of"] == "2026-03-06"
     assert split(doc) == {"new": (2, 3200), "repeat": (2, 800)}
     assert doc["repeatability_concentration"][-1]["revenue"] == 4000
 
 
 def test_first_win_before_the_period_is_new_in_its_own_period(fixture_ws):
-    """2025: acme's d1 (1,000) is its first win: new business of 2025."""
+    """2025: acme's d1 (1,000) is its first win: new business of 2025, as of 2026-01-01."""
     doc = repeat_json(fixture_ws, "--period", "2025")
     assert split(doc) == {"new": (1, 1000)}
+    assert (doc["period"]["label"], doc["as_of"]) == ("2025", "2026-01-01")
 
 
 def test_revenue_by_product(doc):
@@ -167,6 +175,7 @@ def test_maven_2017_split_equals_plain_sql(maven_path, maven_split):
 def test_maven_cli_json_gives_the_same_split(maven_path, maven_split, args):
     """Without --period the year of the data's last day (2017-12-31) is asked: the same."""
     doc = repeat_json(maven_path, *args)
+    assert (doc["period"]["label"], doc["as_of"]) == ("2017", "2018-01-01")
     got = {r["kind"]: r for r in doc["repeatability_accounts"]}
     assert set(got) == set(maven_split)
     for kind, (deals, revenue, _) in maven_split.items():

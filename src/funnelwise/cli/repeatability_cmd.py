@@ -1,8 +1,11 @@
-"""`repeatability`: is a good period repeatable? Concentration, accounts, products, pipeline."""
+"""`repeatability`: is a good period repeatable? Concentration, new vs repeat business,
+products, pipeline."""
 
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sys
 from typing import Annotated
 
 import typer
@@ -19,6 +22,7 @@ from funnelwise.cli.common import (
     user_errors,
 )
 from funnelwise.cli.forecast_cmd import AsOfOpt
+from funnelwise.cli.plan_cmds import Answer
 
 ORDER = 63
 
@@ -33,11 +37,14 @@ def repeatability(
     as_of: AsOfOpt = None, workspace: WorkspaceOpt = DEFAULT_WORKSPACE,
     format: FormatOpt = Format.table, explain: ExplainOpt = False,
 ) -> None:
-    """Share of the top 1/3/10 deals, new vs existing accounts, products, next periods' pipeline."""
+    """Share of the top 1/3/10 deals, new vs repeat business, products, next periods' pipeline.
+
+    New business is an account's first won deal ever; every later win from it is repeat.
+    """
     from funnelwise.metrics.repeatability import repeatability as repeatability_metric
     from funnelwise.metrics.span import data_span
     from funnelwise.periods import parse_period
-    from funnelwise.presentation.forecast import emit_many
+    from funnelwise.presentation.forecast import emit_many, results_doc
 
     with open_workspace(workspace) as ws:
         crm = ws.crm()
@@ -47,6 +54,11 @@ def repeatability(
         label = period or str((today - dt.timedelta(days=1)).year)
         chosen = span.check(parse_period(label), "period")
         result = repeatability_metric(crm, period=chosen, next_count=next_periods, as_of=today)
+        if format is Format.json and not explain:  # what it answers for, then the views
+            answer = Answer(period=result.period, as_of=result.as_of).json()
+            sys.stdout.write(json.dumps({**answer, **results_doc(result.results())}, indent=2,
+                                        default=str) + "\n")
+            return
         emit_many(result.results(), fmt_name=format.value, explain=explain, console=console)
 
 

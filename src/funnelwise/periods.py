@@ -16,6 +16,7 @@ This module is the bottom layer: it imports nothing of funnelwise but its errors
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -60,6 +61,11 @@ class Period:
                 return kind
         return None
 
+    def record(self) -> dict[str, str | float]:
+        """The period as JSON names it, wherever a command or page says what it answers for."""
+        return {"label": self.label, "start": self.start.isoformat(),
+                "end": self.end.isoformat(), "weeks": self.weeks}
+
     def overlap_days(self, start: dt.date, end: dt.date) -> int:
         """Days of [start, end] (both included) that fall inside the period."""
         return max(0, (min(self.end, end) - max(self.start, start)).days + 1)
@@ -75,10 +81,14 @@ def _first_of_month(year: int, month: int) -> dt.date:
     return dt.date(year + (month - 1) // 12, (month - 1) % 12 + 1, 1)
 
 
+def _last_of_month(year: int, month: int) -> dt.date:
+    first = _first_of_month(year, month)
+    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
+
+
 def _months(label: str, year: int, first: int, count: int) -> Period:
     start = _first_of_month(year, first)
-    end = _first_of_month(year, first + count) - dt.timedelta(days=1)
-    return Period(label=label, start=start, end=end)
+    return Period(label=label, start=start, end=_last_of_month(year, first + count - 1))
 
 
 def _week(year: int, week: int) -> Period:
@@ -87,7 +97,9 @@ def _week(year: int, week: int) -> Period:
     except ValueError:
         raise UserError(f"week {year}-W{week:02d} does not exist (ISO weeks run 1 to 52 or "
                         "53)") from None
-    return Period(label=f"{year}-W{week:02d}", start=start, end=start + dt.timedelta(days=6))
+    end = start + dt.timedelta(days=6) if start <= dt.date.max - dt.timedelta(days=6) else (
+        dt.date.max)
+    return Period(label=f"{year}-W{week:02d}", start=start, end=end)
 
 
 def parse_period(text: str) -> Period:
@@ -119,6 +131,12 @@ def containing(day: dt.date, kind: Kind = "quarter") -> Period:
     return _week(year, week)
 
 
+def _after(day: dt.date) -> dt.date:
+    if day == dt.date.max:
+        raise UserError(f"{day} is the last day of the calendar: there is no period after it")
+    return day + dt.timedelta(days=1)
+
+
 def quarter_of(day: dt.date) -> Period:
     """The calendar quarter that contains `day`."""
     return containing(day, "quarter")
@@ -129,7 +147,7 @@ def following(period: Period) -> Period:
     kind = period.kind
     if kind is None:
         return shifted(period, 1)
-    return containing(period.end + dt.timedelta(days=1), kind)
+    return containing(_after(period.end), kind)
 
 
 def default_period(today: dt.date, kind: Kind = "quarter") -> Period:
@@ -161,8 +179,7 @@ def add_months(day: dt.date, months: int) -> dt.date:
     year, month = day.year + index // 12, index % 12 + 1
     if not dt.MINYEAR <= year <= dt.MAXYEAR:
         raise UserError(f"cannot add {months} months to {day}: outside the calendar")
-    last = (_first_of_month(year, month + 1) - dt.timedelta(days=1)).day
-    return dt.date(year, month, min(day.day, last))
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def month_count(period: Period) -> int:

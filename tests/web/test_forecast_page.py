@@ -89,7 +89,7 @@ def test_whole_org_forecasts_the_default_quarter_from_the_latest_data(whole):
     """As of 2026-01-26, 65 of 2026-Q1's 90 days remain: the page forecasts 2026-Q1."""
     assert whole["as_of"] == "2026-01-26"
     assert whole["period"] == {"label": "2026-Q1", "start": "2026-01-01",
-                               "end": "2026-03-31", "unit": "quarter"}
+                               "end": "2026-03-31", "weeks": 90 / 7, "unit": "quarter"}
     assert (whole["horizon"], whole["origins_asked"]) == ("1q", 4)
     assert whole["origins"] == ["2025-07-26", "2025-10-26"], "earlier ones precede the data"
     assert [r["method"] for r in whole["forecast"]] == METHODS
@@ -203,7 +203,7 @@ def test_horizon_and_origins_choose_the_period_and_the_origins(org_path):
                                         origins="3"))
     # as of 2026-04-11, 20 of April's 30 days remain
     assert data["period"] == {"label": "2026-04", "start": "2026-04-01", "end": "2026-04-30",
-                              "unit": "month"}
+                              "weeks": 30 / 7, "unit": "month"}
     assert data["origins"] == ["2026-01-11", "2026-02-11", "2026-03-11"]
     assert data["forecast"] == cli_json(org_path, data["commands"]["forecast"])
     assert data["backtest"] == cli_json(org_path, data["commands"]["backtest"])

@@ -123,9 +123,7 @@ class Answer:
     as_of: dt.date | None = None
 
     def json(self) -> dict[str, Any]:
-        p = self.period
-        return {"period": {"label": p.label, "start": p.start.isoformat(),
-                           "end": p.end.isoformat(), "weeks": round(p.weeks, 1)} if p else None,
+        return {"period": self.period.record() if self.period else None,
                 "as_of": self.as_of.isoformat() if self.as_of else None}
 
 

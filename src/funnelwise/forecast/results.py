@@ -17,14 +17,14 @@ from funnelwise.forecast.snapshot import take
 from funnelwise.metrics.asof import as_of as view_at
 from funnelwise.metrics.asof import opportunities_as_of
 from funnelwise.metrics.result import MetricResult, sql_of
-from funnelwise.metrics.span import Span, data_span
+from funnelwise.metrics.span import data_span
 from funnelwise.periods import Period, default_period
 from funnelwise.schema.crm import Crm
 
 ALL_METHODS = "all"
 FORECAST_COLUMNS = ["method", "key", "period", "as_of", "won_so_far", "open_deals",
                     "open_amount", "open_expected", "new_expected", "expected", "p10", "p50",
-                    "p90"]
+                    "p90", "caveat"]
 
 
 def method_names(method: str) -> tuple[str, ...]:
@@ -50,14 +50,16 @@ def forecast_result(crm: Crm, *, period: Period | None = None, as_of: dt.date | 
     day = at.day
     shot = take(crm, day, today=span.today)
     frames, notes = [], []
+    reach = _reach(shot.first_created, period, day)
     for name in methods:
         model = get(name)(draws=draws, seed=seed).fit(crm, day, taken=shot)
         prediction = model.predict(period, by=by)
         frames.append(prediction.groups.assign(method=name, period=period.label,
-                                               as_of=day.isoformat()))
+                                               as_of=day.isoformat(),
+                                               caveat=reach[0] if reach else None))
         notes += [f"{name}: {n}" for n in prediction.notes]
     frame = pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
-    notes += _reach(span, period, day)
+    notes += reach
     o = crm.opportunities
     undated = int(o.filter(o.status == "open", o.created_at.isnull()).count().execute())
     if undated and at.now:
@@ -73,14 +75,16 @@ def forecast_result(crm: Crm, *, period: Period | None = None, as_of: dt.date | 
     )
 
 
-def _reach(span: Span, period: Period, day: dt.date) -> list[str]:
-    """A note when the forecast reaches further ahead than the history behind it."""
+def _reach(first_created: dt.date | None, period: Period, day: dt.date) -> list[str]:
+    """A note when the forecast reaches further ahead than the history of deal creation it
+    learns from (deals to come are projected from that history's rate)."""
     ahead = (period.end - day).days + 1
-    if ahead <= span.days:
+    history = (day - first_created).days if first_created else 0
+    if ahead <= history:
         return []
-    return [f"the period ends {ahead} days after {day}, beyond the {span.days} days of history "
-            "this forecast learns from: deals to come are extrapolated further than the data "
-            "has ever shown"]
+    return [f"the period ends {ahead} days after {day}, but deals have been created for only "
+            f"{history} days before it: deals to come are extrapolated further ahead than the "
+            "history shows, so read them with care"]
 
 
 def backtest_results(b: Backtest) -> tuple[MetricResult, MetricResult]:

@@ -23,6 +23,7 @@ from funnelwise.coach.rules import Flag
 from funnelwise.coach.scoped import Coaching, coaching, gauge
 from funnelwise.coach.text import week as week_text
 from funnelwise.errors import UserError
+from funnelwise.periods import containing
 from funnelwise.presentation.brief import footer, title
 from funnelwise.presentation.coach import flag_record
 from funnelwise.web.charts import coach as coach_charts
@@ -116,6 +117,8 @@ def data_of(c: Coaching, asked: dt.date | None) -> Data:
 def build(ctx: Context, *, week: str | None = None) -> Data:
     """The brief and ranked flags of the week for the reps in the page's scope."""
     asked = parse_week(week)
+    if asked is not None:
+        ctx.span().check(containing(asked, "week"), "week")
     reps = None if ctx.filters.scope.is_everyone else [r["rep_id"] for r in ctx.reps()]
     funnel = ctx.org.funnel
     try:

@@ -39,14 +39,16 @@ VALUE_FIELDS = ("deals", "raw_value", "qualified_value", "realistic_value",
 
 
 def review_day(ctx: Context, as_of: str | None) -> dt.date:
-    """`?as_of=` as a date (a bad one is a user error), else the page's as-of day."""
+    """`?as_of=` as a date (a bad one, or one outside the data, is a user error), else the
+    page's as-of day."""
     text = (as_of or "").strip()
     if not text:
         return ctx.as_of()
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise UserError(f"as_of={text!r} is not a date (expected YYYY-MM-DD)") from None
+    return ctx.span().check_day(day, "as_of")
 
 
 def reviewed(ctx: Context, day: dt.date) -> Review:
@@ -98,10 +100,6 @@ def warnings(opportunities: list[Row]) -> list[Row]:
     return sorted(rows, key=lambda r: (-(r["amount"] or 0), r["opportunity_id"]))
 
 
-def _period(p: Period) -> Row:
-    return {"label": p.label, "start": p.start.isoformat(), "end": p.end.isoformat()}
-
-
 def build(ctx: Context, *, as_of: str | None = None, period: str | None = None) -> Data:
     """The review and coverage of the scope's reps as of the review date."""
     day = review_day(ctx, as_of)
@@ -113,7 +111,7 @@ def build(ctx: Context, *, as_of: str | None = None, period: str | None = None) 
     return {
         "title": "Pipeline review",
         "as_of": day.isoformat(),
-        "period": _period(chosen),
+        "period": chosen.record(),
         "names": names,
         "overall": overall[0] if overall else None,
         "reps": rep_rows(review["totals"], coverage, names),

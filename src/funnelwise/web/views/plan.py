@@ -63,11 +63,6 @@ def changes(plans: PlanSet) -> list[Row]:
     return out
 
 
-def _period(p: Period) -> Row:
-    return {"label": p.label, "start": p.start.isoformat(), "end": p.end.isoformat(),
-            "weeks": p.weeks}
-
-
 def scope_plans(ctx: Context, period: Period, scenario: WhatIf = NO_CHANGE) -> PlanSet | str:
     """The plans of the scope's reps for `period` (and the what-if's), computed once per
     context, so the plan page and every rep page of a request or report share them; or why
@@ -92,7 +87,7 @@ def build(ctx: Context, *, period: str | None = None, what_if: str | None = None
     steps = [s.name for s in ctx.crm.funnel.steps]
     return {
         "title": f"Plan for {chosen.label}" if chosen else "Plan",
-        "period": _period(chosen) if chosen else None,
+        "period": chosen.record() if chosen else None,
         "period_reason": why,
         "neighbours": [quarter_of(chosen.start - ONE_DAY).label,
                        quarter_of(chosen.end + ONE_DAY).label] if chosen else [],

@@ -3,9 +3,9 @@
 Only deals closed before the as-of date count, so a review run on history never learns from
 what happened after it.
 
-- a **stage spell** is the time a past deal spent in one open stage: from entering it to
-  entering the next stage in its history (or closing). A deal with no open-stage history spent
-  its whole life in the first stage.
+- a **stage spell** is the time a past deal spent in one open stage (`metrics.spells`, the one
+  definition the forecast also reads): from entering it to entering another open stage (or
+  closing). A deal with no open-stage history spent its whole life in the first stage.
 - the **stage threshold** of stage s is the q-th percentile (linear) of the days won deals
   spent in s (summed over re-entries): "90% of won deals left Proposal within 55 days".
 - the **won cycle** is the distribution of days from creation to close of won deals.
@@ -16,7 +16,8 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from funnelwise.metrics.asof import AsOf, days_between, is_open_stage
+from funnelwise.metrics.asof import AsOf, days_between, origin_table
+from funnelwise.metrics.spells import spells, stage_name
 from funnelwise.schema.crm import Crm
 
 CYCLE_QUANTILES = (0.25, 0.5, 0.75, 0.9)
@@ -31,31 +32,23 @@ def closed_deals(crm: Crm, snap: AsOf) -> ir.Table:
                     cycle_days=days_between(o.closed_at, o.created_at))
 
 
-def _history_spells(crm: Crm, deals: ir.Table) -> ir.Table:
-    h = crm.stage_history
-    h = h.inner_join(deals, "opportunity_id")
-    nxt = h.entered_at.lead().over(ibis.window(group_by=h.opportunity_id,
-                                               order_by=[h.entered_at, h.stage]))
-    h = h.filter(is_open_stage(h.stage, crm.funnel))
-    leave = ibis.coalesce(nxt, h.closed_at)
-    enter = ibis.greatest(days_between(h.entered_at, h.created_at), 0.0)
-    return h.select("opportunity_id", "rep", "won", "stage", enter_days=enter,
-                    leave_days=ibis.greatest(days_between(leave, h.created_at), enter))
-
-
 def stage_spells(crm: Crm, snap: AsOf, *, won_only: bool = False) -> ir.Table:
-    """Per past deal (won deals only, when asked) and open stage entered: age (days) on
-    entering and on leaving it."""
+    """Per past deal (won deals only, when asked) and open stage it stayed in: age (days) on
+    entering and on leaving it (`metrics.spells`, as of the cut)."""
     deals = closed_deals(crm, snap)
-    if won_only:  # before the spells: their window then runs over the won deals' history only
+    if won_only:
         deals = deals.filter(deals.won)
-    spells = _history_spells(crm, deals)
-    if not crm.funnel.stages:
-        return spells
-    bare = deals.anti_join(spells, "opportunity_id")
-    first = bare.select("opportunity_id", "rep", "won", stage=ibis.literal(crm.funnel.stages[0]),
-                        enter_days=ibis.literal(0.0), leave_days=bare.cycle_days)
-    return ibis.union(spells, first)
+    origins = origin_table([snap.day])
+    opps = deals.cross_join(origins).select(
+        "origin", "opportunity_id", "created_at", "closed_at",
+        status=ibis.ifelse(deals.won, ibis.literal("won"), ibis.literal("lost")),
+        stage=ibis.null("string"))
+    s = spells(crm, origins, opps)
+    who = deals.select(_id=deals.opportunity_id, rep=deals.rep, won=deals.won)
+    s = s.inner_join(who, s.opportunity_id == who._id)
+    return s.select("opportunity_id", "rep", "won",
+                    stage=stage_name(s.state, crm.funnel.stages), enter_days=s.age_in,
+                    leave_days=s.age_out)
 
 
 def stage_thresholds(crm: Crm, snap: AsOf, quantile: float) -> ir.Table:

@@ -42,7 +42,7 @@ def test_unknown_setting_gets_a_suggestion():
 
 @pytest.mark.parametrize("text, message", [
     ("[coach]\nmissed_weeks = 9\n", "missed_weeks must be between 1 and recent_weeks"),
-    ("[coach]\nconfidence = 1.5\n", "confidence must be in"),
+    ("[coach]\nconfidence = 1.5\n", "confidence must be at least 0.5 and less than 1, got 1.5"),
     ("[coach]\nrequire_change = 1\n", "must be true or false"),
     ("[targets]\nper_week = -5\n", "positive number"),
 ])

@@ -48,7 +48,8 @@ def test_review_settings_override_the_defaults():
 
 @pytest.mark.parametrize(("text", "message"), [
     ("[review]\nno_activty_days = 3\n", "did you mean 'no_activity_days'"),
-    ("[review]\nstage_quantile = 90\n", "stage_quantile must be between 0 and 1"),
+    ("[review]\nstage_quantile = 90\n",
+     "funnel 'custom' \\[review\\]: stage_quantile must be more than 0 and less than 1, got 90"),
     ('[review]\namount_multiple = "big"\n', "amount_multiple must be a number"),
 ])
 def test_bad_review_settings_are_explained(text, message):

@@ -21,7 +21,7 @@ def test_default_funnel_runs_from_outreach_to_won():
     ('[[steps]]\nname="a"\nkind="activty"\ntypes=["call"]\n[[steps]]\nname="b"\nkind="status"'
      '\nstatus="won"', "did you mean 'activity'?"),
     ('[[steps]]\nname="a"\nkind="output"\n[[steps]]\nname="b"\nkind="status"\nstatus="won"',
-     "step 'a' of kind output needs `outputs`"),
+     "[[steps]] #1 ('a'): a step of kind output needs `outputs`"),
     ('stages=["Qualified"]\n[[steps]]\nname="q"\nkind="stage"\nstage="Qualifed"\n'
      '[[steps]]\nname="w"\nkind="status"\nstatus="won"', "did you mean 'Qualified'?"),
     ('[[steps]]\nname="w"\nkind="status"\nstatus="won"', "at least two [[steps]]"),

@@ -19,119 +19,76 @@ per_week = 100          # weekly goal at the funnel's first step, for every rep.
 [targets.reps]
 R007 = 150              # ...or for one rep
 ```
+
+`CoachConfig` and `Targets` are the two sections' models (`schema.sections`): their fields
+are the keys, with their types, bounds and defaults.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import tomllib
-from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from funnelwise.errors import UserError, unknown_name
+from pydantic import BeforeValidator, Field, ValidationInfo, field_validator
+from pydantic.dataclasses import dataclass
+
 from funnelwise.schema.funnel import Funnel
+from funnelwise.schema.sections import SECTION, Flag, Number, Whole, override, problem
+
+Share = Annotated[Number, Field(ge=0, lt=1)]
+Weeks = Annotated[Whole, Field(gt=0)]
+Goal = Annotated[Number, Field(gt=0)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class CoachConfig:
     """Thresholds of the coaching rules (see the module docstring for each one's meaning)."""
 
-    recent_weeks: int = 8
-    missed_weeks: int = 5
-    goal_tolerance: float = 0.1
-    baseline_weeks: int = 26
-    require_change: bool = True
-    change_tolerance: float = 0.2
-    min_drop: float = 0.1
-    confidence: float = 0.97
-    pipeline_shortfall: float = 0.2
-    horizon_weeks: float = 13.0
-    top: int = 5
+    recent_weeks: Weeks = 8
+    missed_weeks: Annotated[Whole, Field(ge=1)] = 5
+    goal_tolerance: Share = 0.1
+    baseline_weeks: Weeks = 26
+    require_change: Flag = True
+    change_tolerance: Share = 0.2
+    min_drop: Share = 0.1
+    confidence: Annotated[Number, Field(ge=0.5, lt=1)] = 0.97
+    pipeline_shortfall: Share = 0.2
+    horizon_weeks: Annotated[Number, Field(gt=0)] = 13.0
+    top: Weeks = 5
+
+    @field_validator("missed_weeks")
+    @classmethod
+    def _within_the_window(cls, missed: int, info: ValidationInfo) -> int:
+        recent = info.data.get("recent_weeks")
+        if recent is not None and missed > recent:
+            raise problem(f"must be between 1 and recent_weeks ({recent}), got {missed}")
+        return missed
 
     def with_options(self, **options: Any) -> CoachConfig:
         """A copy with the given options replaced (None values are ignored)."""
-        given = {k: v for k, v in options.items() if v is not None}
-        return checked(dataclasses.replace(self, **given), "command-line options")
+        return override(self, **options)
 
 
-@dataclass(frozen=True)
+def _pairs_as_table(value: Any) -> Any:
+    return dict(value) if isinstance(value, tuple) else value
+
+
+@dataclass(frozen=True, config=SECTION)
 class Targets:
-    """Configured weekly goals at the funnel's first step: one for everyone, or per rep."""
+    """Configured weekly goals at the funnel's first step: one for everyone, or per rep
+    (`reps`: rep id -> goal; a tuple of pairs is read as such a table)."""
 
-    per_week: float | None = None
-    reps: tuple[tuple[str, float], ...] = ()
+    per_week: Goal | None = None
+    reps: Annotated[dict[str, Goal], BeforeValidator(_pairs_as_table)] = Field(default_factory=dict)
 
     def for_rep(self, rep: str) -> float | None:
-        return dict(self.reps).get(rep, self.per_week)
-
-
-SHARES = ("goal_tolerance", "change_tolerance", "min_drop", "pipeline_shortfall")
-
-
-def checked(config: CoachConfig, where: str) -> CoachConfig:
-    """`config` if its values make sense, else a user error naming the setting."""
-    for name in SHARES:
-        if not 0 <= getattr(config, name) < 1:
-            raise UserError(f"{where}: {name} must be in [0, 1), got {getattr(config, name)}")
-    if not 0.5 <= config.confidence < 1:
-        raise UserError(f"{where}: confidence must be in [0.5, 1), got {config.confidence}")
-    if not 1 <= config.missed_weeks <= config.recent_weeks:
-        raise UserError(f"{where}: missed_weeks must be between 1 and recent_weeks "
-                        f"({config.recent_weeks}), got {config.missed_weeks}")
-    for name in ("recent_weeks", "baseline_weeks", "horizon_weeks", "top"):
-        if getattr(config, name) <= 0:
-            raise UserError(f"{where}: {name} must be positive, got {getattr(config, name)}")
-    return config
-
-
-def _value(name: str, value: Any, where: str) -> Any:
-    kind = type(getattr(CoachConfig(), name))
-    if kind is bool:
-        if not isinstance(value, bool):
-            raise UserError(f"{where} [coach]: {name} must be true or false, got {value!r}")
-        return value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise UserError(f"{where} [coach]: {name} must be a number, got {value!r}")
-    return kind(value)
-
-
-def _table(funnel: Funnel, name: str) -> dict[str, Any]:
-    table = tomllib.loads(funnel.source).get(name, {}) if funnel.source else {}
-    if not isinstance(table, dict):
-        raise UserError(f"funnel {funnel.name!r}: [{name}] must be a table of settings")
-    return table
+        return self.reps.get(rep, self.per_week)
 
 
 def coach_config(funnel: Funnel) -> CoachConfig:
     """The defaults, overridden by the funnel TOML's `[coach]` table."""
-    where = f"funnel {funnel.name!r}"
-    table = _table(funnel, "coach")
-    known = [f.name for f in dataclasses.fields(CoachConfig)]
-    for name in table:
-        if name not in known:
-            raise unknown_name(f"setting in {where} [coach]", name, known)
-    return checked(CoachConfig(**{n: _value(n, v, where) for n, v in table.items()}), where)
-
-
-def _goal(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
-        raise UserError(f"{where}: a weekly goal must be a positive number, got {value!r}")
-    return float(value)
+    return funnel.section("coach", CoachConfig)
 
 
 def targets_config(funnel: Funnel, per_week: float | None = None) -> Targets:
     """`[targets]` of the funnel TOML; `per_week` (the `--target` option) replaces its default."""
-    where = f"funnel {funnel.name!r} [targets]"
-    table = _table(funnel, "targets")
-    for name in table:
-        if name not in ("per_week", "reps"):
-            raise unknown_name(f"setting in {where}", name, ("per_week", "reps"))
-    reps = table.get("reps", {})
-    if not isinstance(reps, dict):
-        raise UserError(f"{where}: reps must be a table of rep id = weekly goal")
-    default = table.get("per_week")
-    return Targets(
-        per_week=per_week if per_week is not None else (
-            _goal(default, where) if default is not None else None),
-        reps=tuple((str(r), _goal(v, f"{where} reps.{r}")) for r, v in reps.items()),
-    )
+    return override(funnel.section("targets", Targets), per_week=per_week)

@@ -26,19 +26,21 @@ by the shrunk yield within each type.
 from __future__ import annotations
 
 import datetime as dt
-import tomllib
-from dataclasses import dataclass
+from typing import Annotated
 
 import ibis
 import ibis.expr.types as ir
 import pandas as pd
+from pydantic import ConfigDict, Field
+from pydantic.dataclasses import dataclass
 
-from funnelwise.errors import UserError, unknown_name
+from funnelwise.errors import unknown_name
 from funnelwise.metrics.dimensions import REP_DIMENSIONS, check_by, count_if, filters, keyed, window
 from funnelwise.metrics.result import MetricResult, sql_of
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, prior_note, shrink
 from funnelwise.schema.crm import Crm
 from funnelwise.schema.funnel import Funnel
+from funnelwise.schema.sections import SECTION, Names, Number
 
 DIMENSIONS = ("all", *REP_DIMENSIONS)
 DEFAULT_WINDOW_DAYS = 30.0
@@ -51,16 +53,19 @@ COLUMNS = ["key", "parent", "type", "volume", "outputs", "output_rate", "outcome
            "output_yield_est", "output_yield_lo", "output_yield_hi", "rank"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=ConfigDict(**SECTION, validate_by_name=True,
+                                          validate_by_alias=True))
 class Attribution:
     """How outcomes are credited: the look-back window, outcome kinds and positive outputs.
 
-    Empty `kinds` means every outcome kind; empty `outputs` means the funnel's output steps.
+    The model of the funnel TOML's `[effectiveness]` table, whose keys are `attribution_days`
+    (`window_days`), `outcomes` (`kinds`) and `outputs`. Empty `kinds` means every outcome
+    kind; empty `outputs` means the funnel's output steps.
     """
 
-    window_days: float = DEFAULT_WINDOW_DAYS
-    kinds: tuple[str, ...] = ()
-    outputs: tuple[str, ...] = ()
+    window_days: Annotated[Number, Field(gt=0, alias="attribution_days")] = DEFAULT_WINDOW_DAYS
+    kinds: Annotated[Names, Field(alias="outcomes")] = ()
+    outputs: Names = ()
 
     def positive_outputs(self, funnel: Funnel) -> tuple[str, ...]:
         if self.outputs:
@@ -71,16 +76,7 @@ class Attribution:
 
 def attribution_config(funnel: Funnel) -> Attribution:
     """The funnel TOML's `[effectiveness]` table (attribution_days, outcomes, outputs)."""
-    table = tomllib.loads(funnel.source).get("effectiveness", {}) if funnel.source else {}
-    where = f"funnel {funnel.name!r} [effectiveness]"
-    known = {"attribution_days", "outcomes", "outputs"}
-    if not isinstance(table, dict) or set(table) - known:
-        raise UserError(f"{where}: expected only {', '.join(sorted(known))}")
-    days = table.get("attribution_days", DEFAULT_WINDOW_DAYS)
-    if isinstance(days, bool) or not isinstance(days, int | float) or days <= 0:
-        raise UserError(f"{where}: attribution_days must be a positive number, got {days!r}")
-    return Attribution(window_days=float(days), kinds=tuple(table.get("outcomes", ())),
-                       outputs=tuple(table.get("outputs", ())))
+    return funnel.section("effectiveness", Attribution)
 
 
 def _outcomes(crm: Crm, kinds: tuple[str, ...], having: str | None = None) -> ir.Table:

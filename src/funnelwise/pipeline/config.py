@@ -13,75 +13,47 @@ outcome_ratio = 0.5         # a missing outcome disqualifies unless deals withou
 outcome_min_deals = 10      # least this share of the rate of deals with it (over this many)
 disqualifying = ["no_customer_activity", "missing_outcomes", "amount_above_history"]
 ```
+
+`ReviewConfig` is the section's model (`schema.sections`): its fields are the keys, with their
+types, bounds and defaults; the rule names in `disqualifying` are checked against the rule
+registry when a rule asks (`pipeline.rules.disqualifies`).
 """
 
 from __future__ import annotations
 
-import dataclasses
-import tomllib
-from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from funnelwise.errors import UserError, unknown_name
+from pydantic import Field
+from pydantic.dataclasses import dataclass
+
 from funnelwise.schema.funnel import Funnel
+from funnelwise.schema.sections import SECTION, Names, Number, Whole, override
+
+Quantile = Annotated[Number, Field(gt=0, lt=1)]
+NotNegative = Annotated[Number, Field(ge=0)]
+Count = Annotated[Whole, Field(ge=0)]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, config=SECTION)
 class ReviewConfig:
     """Thresholds of the review rules; `disqualifying` None keeps each rule's own default."""
 
-    stage_quantile: float = 0.9
-    stall_factor: float = 1.0
-    cycle_quantile: float = 0.9
-    no_activity_days: float = 30.0
-    min_pushes: int = 1
-    amount_multiple: float = 3.0
-    amount_min_wins: int = 5
-    outcome_ratio: float = 0.5
-    outcome_min_deals: int = 10
-    disqualifying: tuple[str, ...] | None = None
+    stage_quantile: Quantile = 0.9
+    stall_factor: NotNegative = 1.0
+    cycle_quantile: Quantile = 0.9
+    no_activity_days: NotNegative = 30.0
+    min_pushes: Count = 1
+    amount_multiple: NotNegative = 3.0
+    amount_min_wins: Count = 5
+    outcome_ratio: NotNegative = 0.5
+    outcome_min_deals: Count = 10
+    disqualifying: Names | None = None
 
     def with_options(self, **options: Any) -> ReviewConfig:
         """A copy with the given options replaced (None values are ignored)."""
-        given = {k: v for k, v in options.items() if v is not None}
-        return _checked(dataclasses.replace(self, **given), "command-line options")
-
-
-NUMBERS = tuple(f.name for f in dataclasses.fields(ReviewConfig) if f.name != "disqualifying")
-QUANTILES = ("stage_quantile", "cycle_quantile")
-
-
-def _checked(config: ReviewConfig, where: str) -> ReviewConfig:
-    for name in QUANTILES:
-        if not 0 < getattr(config, name) < 1:
-            raise UserError(f"{where}: {name} must be between 0 and 1, "
-                            f"got {getattr(config, name)}")
-    for name in NUMBERS:
-        if getattr(config, name) < 0:
-            raise UserError(f"{where}: {name} must not be negative, got {getattr(config, name)}")
-    return config
-
-
-def _value(name: str, value: Any, where: str) -> Any:
-    if name == "disqualifying":
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise UserError(f"{where} [review]: disqualifying must be a list of rule names")
-        return tuple(value)
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise UserError(f"{where} [review]: {name} must be a number, got {value!r}")
-    kind = type(getattr(ReviewConfig(), name))
-    return kind(value)
+        return override(self, **options)
 
 
 def review_config(funnel: Funnel) -> ReviewConfig:
     """The defaults, overridden by the funnel TOML's `[review]` table."""
-    where = f"funnel {funnel.name!r}"
-    table = tomllib.loads(funnel.source).get("review", {}) if funnel.source else {}
-    if not isinstance(table, dict):
-        raise UserError(f"{where}: [review] must be a table of settings")
-    known = [f.name for f in dataclasses.fields(ReviewConfig)]
-    for name in table:
-        if name not in known:
-            raise unknown_name(f"setting in {where} [review]", name, known)
-    values = {name: _value(name, value, where) for name, value in table.items()}
-    return _checked(ReviewConfig(**values), where)
+    return funnel.section("review", ReviewConfig)

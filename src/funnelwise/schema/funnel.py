@@ -7,30 +7,47 @@ funnel that starts at cold calls and one that starts at an opportunity stage.
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
-from funnelwise.errors import UserError, unknown_name
+from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic.dataclasses import dataclass as section_model
+
+from funnelwise.errors import UserError, did_you_mean, unknown_name
+from funnelwise.schema.sections import SECTION, Names, Text, problem, read_toml, validated
 
 StepKind = Literal["activity", "output", "outcome", "stage", "status"]
 STEP_KINDS: tuple[str, ...] = ("activity", "output", "outcome", "stage", "status")
 OPPORTUNITY_KINDS = frozenset({"stage", "status"})
+NEEDS = {"activity": "types", "output": "outputs", "outcome": "kinds", "stage": "stage",
+         "status": "status"}
+"""The key each step kind is counted from, which its `[[steps]]` entry must fill."""
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+@section_model(frozen=True, config=SECTION)
 class Step:
-    """One funnel step: `name` and the records that count as reaching it."""
+    """One funnel step (an entry of `[[steps]]`): `name` and the records that count as
+    reaching it; a list of names may be written as one name."""
 
-    name: str
+    name: Text
     kind: StepKind
-    types: tuple[str, ...] = ()
-    outputs: tuple[str, ...] = ()
-    kinds: tuple[str, ...] = ()
-    stage: str = ""
-    status: str = ""
+    types: Names = ()
+    outputs: Names = ()
+    kinds: Names = ()
+    stage: Text = ""
+    status: Text = ""
+
+    @model_validator(mode="after")
+    def _counted_from_something(self) -> Step:
+        if not getattr(self, NEEDS[self.kind]):
+            raise problem(f"a step of kind {self.kind} needs `{NEEDS[self.kind]}`")
+        if self.kind == "status" and self.status not in ("won", "lost"):
+            raise problem(f"status must be won or lost, got {self.status!r}")
+        return self
 
     @property
     def is_opportunity_step(self) -> bool:
@@ -44,6 +61,7 @@ class Funnel:
 
     `qualification` lists, per open stage, the customer outcomes (outcome kinds) a deal at that
     stage must have achieved to count as qualified (the `[qualification]` table of the TOML).
+    `source` is the TOML text it was read from and `where` names that file in messages.
     """
 
     name: str
@@ -52,6 +70,7 @@ class Funnel:
     closed_stages: tuple[str, ...] = ()
     source: str = ""
     qualification: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    where: str = field(default="", compare=False)
 
     @property
     def known_stages(self) -> tuple[str, ...]:
@@ -71,70 +90,60 @@ class Funnel:
                 return s
         raise unknown_name("funnel step", name, [s.name for s in self.steps])
 
-
-def _tuple(raw: dict[str, Any], key: str) -> tuple[str, ...]:
-    value = raw.get(key, ())
-    if isinstance(value, str):
-        return (value,)
-    return tuple(str(v) for v in value)
-
-
-def _step(raw: dict[str, Any], where: str) -> Step:
-    kind = raw.get("kind", "")
-    if kind not in STEP_KINDS:
-        raise unknown_name(f"step kind in {where}", str(kind), STEP_KINDS)
-    if "name" not in raw:
-        raise UserError(f"{where}: every [[steps]] entry needs a name")
-    step = Step(
-        name=str(raw["name"]), kind=kind, types=_tuple(raw, "types"),
-        outputs=_tuple(raw, "outputs"), kinds=_tuple(raw, "kinds"),
-        stage=str(raw.get("stage", "")), status=str(raw.get("status", "")),
-    )
-    _check_step(step, where)
-    return step
+    def section(self, name: str, model: Callable[..., T]) -> T:
+        """The file's `[name]` table read by `model` (a section model, see `schema.sections`):
+        its defaults when the file has no such table."""
+        place = self.where or f"funnel {self.name!r}"
+        table = read_toml(self.source, where=place).get(name, {}) if self.source else {}
+        if not isinstance(table, dict):
+            raise UserError(f"{place}: [{name}] must be a table of settings, got {table!r}")
+        return validated(model, table, where=place, section=name)
 
 
-def _check_step(step: Step, where: str) -> None:
-    needs = {"activity": step.types, "output": step.outputs, "outcome": step.kinds,
-             "stage": step.stage, "status": step.status}[step.kind]
-    field = {"activity": "types", "output": "outputs", "outcome": "kinds",
-             "stage": "stage", "status": "status"}[step.kind]
-    if not needs:
-        raise UserError(f"{where}: step {step.name!r} of kind {step.kind} needs `{field}`")
-    if step.kind == "status" and step.status not in ("won", "lost"):
-        raise UserError(f"{where}: step {step.name!r}: status must be won or lost")
+class FunnelFile(BaseModel):
+    """The funnel file's own keys; its other tables are sections read by their features."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: Text = "custom"
+    stages: Names = ()
+    closed_stages: Names = ()
+    qualification: dict[Text, Names] = {}
+    steps: list[Step] = []
+
+    @model_validator(mode="after")
+    def _two_steps_over_known_stages(self) -> FunnelFile:
+        if len(self.steps) < 2:
+            raise problem("a funnel needs at least two [[steps]]")
+        if not self.stages:
+            return self
+        for s in self.steps:
+            if s.kind == "stage" and s.stage not in self.stages:
+                raise problem(_not_a_stage(f"step {s.name!r}: stage {s.stage!r}", s.stage,
+                                           self.stages))
+        for stage in self.qualification:
+            if stage not in self.stages:
+                raise problem(_not_a_stage(f"[qualification] stage {stage!r}", stage,
+                                           self.stages))
+        return self
+
+    def funnel(self, *, source: str, where: str) -> Funnel:
+        return Funnel(name=self.name, steps=tuple(self.steps), stages=self.stages,
+                      closed_stages=self.closed_stages, source=source, where=where,
+                      qualification=tuple(self.qualification.items()))
 
 
-def _qualification(raw: dict[str, Any], stages: tuple[str, ...],
-                   where: str) -> tuple[tuple[str, tuple[str, ...]], ...]:
-    """`[qualification]`: stage name -> outcome kinds required at that stage."""
-    table = raw.get("qualification", {})
-    if not isinstance(table, dict):
-        raise UserError(f"{where}: [qualification] must be a table of stage = [outcome kinds]")
-    for stage in table:
-        if stages and stage not in stages:
-            raise unknown_name(f"stage in {where} [qualification]", stage, stages)
-    return tuple((str(stage), _tuple(table, stage)) for stage in table)
+def _not_a_stage(what: str, stage: str, stages: tuple[str, ...]) -> str:
+    hint = did_you_mean(stage, stages)
+    return (f"{what} is not one of the funnel's stages; {hint + ' ' if hint else ''}"
+            f"(stages: {', '.join(stages)})")
 
 
-def parse_funnel(text: str, *, where: str = "funnel") -> Funnel:
-    """Parse a funnel TOML text; errors name the file and the step."""
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{where}: not valid TOML: {exc}") from exc
-    steps = tuple(_step(s, where) for s in raw.get("steps", []))
-    if len(steps) < 2:
-        raise UserError(f"{where}: a funnel needs at least two [[steps]]")
-    funnel = Funnel(
-        name=str(raw.get("name", "custom")), steps=steps, stages=_tuple(raw, "stages"),
-        closed_stages=_tuple(raw, "closed_stages"), source=text,
-        qualification=_qualification(raw, _tuple(raw, "stages"), where),
-    )
-    for s in steps:
-        if s.kind == "stage" and funnel.stages and s.stage not in funnel.stages:
-            raise unknown_name(f"stage in {where} step {s.name!r}", s.stage, funnel.stages)
-    return funnel
+def parse_funnel(text: str, *, where: str = "") -> Funnel:
+    """Parse a funnel TOML text; errors name the file (`where`), the step or table, and the
+    key. The funnel's sections are read later, by the features they configure."""
+    raw: dict[str, Any] = read_toml(text, where=where or "funnel")
+    return validated(FunnelFile, raw, where=where or "funnel").funnel(source=text, where=where)
 
 
 def load_funnel(path: Path) -> Funnel:

@@ -1,50 +1,20 @@
-"""References between the canonical tables that point at nothing: a deal owner missing from
-`reps`, an activity on a deal that is not in `opportunities`. They are warnings, counted: the
-rows are kept (the reps table may come in a later import), and every metric treats them as it
-documents (owners missing from reps count in their own group).
+"""The import's check of references between the canonical tables, in SQL over the open
+connection (an import does not load Ibis). The references, the rule and the wording are
+`schema.references`; `funnelwise check` reads the same list over the tables
+(`metrics.references`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import duckdb
 
 from funnelwise.errors import Problem
-
-
-@dataclass(frozen=True)
-class Reference:
-    """`table.column` should name a `target_table.target_column`."""
-
-    table: str
-    column: str
-    target_table: str
-    target_column: str
-
-
-REFERENCES = (
-    Reference("opportunities", "owner_rep_id", "reps", "rep_id"),
-    Reference("opportunities", "account_id", "accounts", "account_id"),
-    Reference("opportunities", "lead_id", "leads", "lead_id"),
-    Reference("activities", "rep_id", "reps", "rep_id"),
-    Reference("activities", "opportunity_id", "opportunities", "opportunity_id"),
-    Reference("activities", "lead_id", "leads", "lead_id"),
-    Reference("outcomes", "opportunity_id", "opportunities", "opportunity_id"),
-    Reference("outcomes", "rep_id", "reps", "rep_id"),
-    Reference("stage_history", "opportunity_id", "opportunities", "opportunity_id"),
-    Reference("close_date_history", "opportunity_id", "opportunities", "opportunity_id"),
-    Reference("quotas", "rep_id", "reps", "rep_id"),
-    Reference("leads", "owner_rep_id", "reps", "rep_id"),
-)
+from funnelwise.schema.references import REFERENCES
 
 
 def unknown_references(con: duckdb.DuckDBPyConnection) -> list[Problem]:
-    """One warning per reference with values found nowhere in its target table.
-
-    A reference to a table that holds no rows at all (no accounts imported) is not checked:
-    nothing could match, and that absence is said elsewhere.
-    """
+    """One warning per reference with values found nowhere in its target table (a target
+    table with no rows is not checked)."""
     filled = {r.target_table for r in REFERENCES
               if con.execute(f"SELECT 1 FROM {r.target_table} LIMIT 1").fetchall()}
     out = []
@@ -57,9 +27,5 @@ def unknown_references(con: duckdb.DuckDBPyConnection) -> list[Problem]:
             f"min(id) FROM v ANTI JOIN {ref.target_table} AS t ON v.id = t.{ref.target_column}"
         ).fetchall()[0]
         if values:
-            out.append(Problem(
-                file=ref.table, row=None, column=ref.column, value=None, warning=True,
-                message=f"names {int(values):,} {ref.target_column} value(s) not in "
-                        f"{ref.target_table} (e.g. {first!r}), on {int(rows):,} rows",
-                hint=f"import the missing {ref.target_table}, or check the ids match"))
+            out.append(ref.problem(values=int(values), rows=int(rows), first=first))
     return out

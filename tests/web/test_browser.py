@@ -15,7 +15,7 @@ from tests.web.orgdata import CHARTS, REPS
 
 pytestmark = pytest.mark.browser
 PAGES = {"overview": "/", "plan": "/plan", "pipeline": "/pipeline", "coaching": "/coaching",
-         "forecast": "/forecast", "rep": "/reps/ana"}
+         "forecast": "/forecast", "check": "/check", "rep": "/reps/ana"}
 
 
 def test_every_dashboard_page_is_loaded_here():

@@ -55,7 +55,7 @@ def test_api_index_lists_every_page(client):
     body = client.json("/api")
     assert [p["name"] for p in body["pages"]] == [p.name for p in PAGES]
     assert [p["name"] for p in body["pages"]] == ["overview", "plan", "pipeline", "coaching",
-                                                  "forecast", "rep"]
+                                                  "forecast", "check", "rep"]
     assert body["pages"][-1] == {"name": "rep", "title": "Rep", "html": "/reps/{rep_id}",
                                  "json": "/api/reps/{rep_id}"}
 

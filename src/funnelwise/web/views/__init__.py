@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from funnelwise.web.page import Page
-from funnelwise.web.views import coaching, forecast, overview, pipeline, plan, rep
+from funnelwise.web.views import check, coaching, forecast, overview, pipeline, plan, rep
 
 PAGES: tuple[Page, ...] = (overview.PAGE, plan.PAGE, pipeline.PAGE, coaching.PAGE, forecast.PAGE,
-                           rep.PAGE)
+                           check.PAGE, rep.PAGE)

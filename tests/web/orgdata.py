@@ -23,8 +23,8 @@ REPS = (
     ("Fay Moss", "Fay Moss", "Leo Marsh", "West", "West", 0.20),
 )
 # Charts in the report: the overview's three (funnel, win rates, cycle), two on each of the
-# plan, pipeline, coaching and forecast pages, and two on each rep's page.
-CHARTS = 3 + 2 * 4 + 2 * len(REPS)
+# plan, pipeline, coaching, forecast and data check pages, and two on each rep's page.
+CHARTS = 3 + 2 * 5 + 2 * len(REPS)
 ACCOUNTS = ("Acme Corp", "Bolt Labs", "Cobalt Inc", "Delta Health", "Echo Media", "Fjord AB")
 
 

@@ -87,8 +87,8 @@ def test_no_message_carries_pydantic_s_own_wording():
 
 
 def test_command_line_options_are_checked_like_the_file():
-    with pytest.raises(UserError, match="^command-line options: stage_quantile must be more "
-                                        "than 0 and less than 1, got 1.5$"):
+    with pytest.raises(UserError, match=r"^command-line options: stage_quantile must be more "
+                                        r"than 0 and less than 1, got 1\.5$"):
         ReviewConfig().with_options(stage_quantile=1.5, no_activity_days=None)
     with pytest.raises(UserError, match="missed_weeks must be between 1 and recent_weeks"):
         CoachConfig().with_options(missed_weeks=9)

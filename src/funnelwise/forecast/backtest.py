@@ -1,13 +1,15 @@
 """Walk-forward backtest: every method, refitted at each origin on the CRM as it stood then.
 
-For each origin D the methods are fitted on `crm_as_of(crm, D)` (nothing dated on or after D
-is seen) and predict the period [D, D + horizon); the actual is the revenue won in that period
-in today's data. Per method, over the origins:
+The origins are walked by `metrics.walk`: at each origin D the methods are fitted on the CRM
+as of D (the snapshots of every origin are taken at once; nothing dated on or after D is seen)
+and predict the period [D, D + horizon); the actual is the revenue won in that period in
+today's data. Per method, over the origins:
 
     WAPE     = sum |P50 - actual| / sum actual        (weighted absolute percentage error)
     bias     = sum (P50 - actual) / sum actual        (+ = forecasts too high)
     coverage = share of origins with P10 <= actual <= P90 (80% if the intervals are honest)
     Brier    = mean over deals open at each origin of (p - won inside the period)^2
+               (`metrics.brier`)
 
 Origins whose period ends on or after the data's last day are left out (their actual is not
 complete yet). Run rate has no deal-level probabilities, so no Brier score.
@@ -24,8 +26,10 @@ import pandas as pd
 from funnelwise.errors import UserError
 from funnelwise.forecast.base import Prediction, get
 from funnelwise.forecast.horizon import Horizon
-from funnelwise.forecast.snapshot import take_many
+from funnelwise.forecast.snapshot import Snapshot, take_many
+from funnelwise.metrics.brier import brier
 from funnelwise.metrics.span import data_span
+from funnelwise.metrics.walk import Origin, walk
 from funnelwise.periods import Period
 from funnelwise.schema.crm import Crm
 
@@ -59,13 +63,14 @@ def _inside(won: pd.DataFrame, period: Period) -> pd.DataFrame:
     return won[(won["closed_at"] >= start) & (won["closed_at"] < end)]
 
 
-def brier(prediction: Prediction, won_inside: pd.DataFrame) -> float:
-    """Mean squared gap between each open deal's probability and whether it won in time."""
+def period_brier(prediction: Prediction, won_inside: pd.DataFrame) -> float:
+    """The Brier score of each open deal's probability of winning inside the period against
+    whether it did (NaN for the run rate, which has no deal probabilities)."""
     deals = prediction.deals
     if prediction.method == "run_rate" or deals.empty:
         return float("nan")
-    outcome = deals["opportunity_id"].isin(won_inside["opportunity_id"]).astype(float)
-    return float(((deals["p"] - outcome) ** 2).mean())
+    return brier(deals["p"], deals["opportunity_id"].isin(won_inside["opportunity_id"])
+                 .astype(float))
 
 
 def _row(prediction: Prediction, won: pd.DataFrame) -> dict[str, object]:
@@ -77,7 +82,7 @@ def _row(prediction: Prediction, won: pd.DataFrame) -> dict[str, object]:
         "period_start": prediction.period.start, "period_end": prediction.period.end,
         "actual": actual, "expected": float(g["expected"]), "p10": float(g["p10"]),
         "p50": float(g["p50"]), "p90": float(g["p90"]), "error": float(g["p50"]) - actual,
-        "covered": bool(g["p10"] <= actual <= g["p90"]), "brier": brier(prediction, inside),
+        "covered": bool(g["p10"] <= actual <= g["p90"]), "brier": period_brier(prediction, inside),
         "open_deals": int(g["open_deals"]),
     }
 
@@ -112,24 +117,25 @@ def usable_origins(crm: Crm, candidates: Sequence[dt.date],
     return keep, notes if dropped else ()
 
 
+def _snapshots(crm: Crm, days: list[dt.date], today: dt.date) -> list[Snapshot]:
+    return take_many(crm, days, today=today)
+
+
 def run_backtest(crm: Crm, *, methods: Sequence[str], origins: Sequence[dt.date],
                  horizon: Horizon, draws: int = DRAWS, seed: int = 0) -> Backtest:
     """Fit every method at every origin (on the as-of view) and score it on the actuals."""
     classes = [get(m) for m in methods]
     keep, dropped = usable_origins(crm, origins, horizon)
-    today = data_span(crm).today
     won = won_deals(crm)
-    rows: list[dict[str, object]] = []
-    notes = list(dropped)
-    for shot in take_many(crm, keep, today=today):
-        period = horizon.period(shot.as_of)
-        for cls in classes:
-            model = cls(draws=draws, seed=seed).fit(crm, shot.as_of, taken=shot)
-            prediction = model.predict(period)
-            rows.append(_row(prediction, won))
-            notes += [f"{shot.as_of} {prediction.method}: {n}" for n in prediction.notes
-                      if n.startswith("no deal")]
-    frame = pd.DataFrame(rows, columns=ORIGIN_COLUMNS)
-    frame["brier"] = frame["brier"].astype(float)
-    return Backtest(horizon=horizon, origins=frame, summary=summarise(frame), notes=tuple(notes))
 
+    def predict(origin: Origin[Snapshot]) -> list[Prediction]:
+        period, seen = horizon.period(origin.day), origin.crm
+        return [cls(draws=draws, seed=seed).fit(seen, origin.day, taken=origin.seen)
+                .predict(period) for cls in classes]
+
+    predictions = [p for each in walk(crm, keep, predict, look=_snapshots) for p in each]
+    frame = pd.DataFrame([_row(p, won) for p in predictions], columns=ORIGIN_COLUMNS)
+    frame["brier"] = frame["brier"].astype(float)
+    notes = [*dropped, *(f"{p.as_of} {p.method}: {n}" for p in predictions for n in p.notes
+                         if n.startswith("no deal"))]
+    return Backtest(horizon=horizon, origins=frame, summary=summarise(frame), notes=tuple(notes))

@@ -1,10 +1,11 @@
 """Calibration: replay the realistic value on past dates and compare it with what happened.
 
-For each as-of date D the deals open at D get their win probability p from deals closed before
-D only (`probability.fit` on the snapshot); every deal that has closed since gives an outcome
-y (1 won, 0 lost); deals still open in the latest data have no answer yet and are left out.
+The dates are walked by `metrics.walk`: at each date D the deals open at D get their win
+probability p from the CRM as of D, so from deals closed before D only (`probability.fit`);
+every deal that has closed since gives an outcome y (1 won, 0 lost, read once from the latest
+data); deals still open in the latest data have no answer yet and are left out.
 
-    Brier score          mean (p - y)^2 over resolved deals (0 is perfect)
+    Brier score          mean (p - y)^2 over resolved deals (0 is perfect; `metrics.brier`)
     baseline             the same with p = the team's share won of all deals closed before D
     skill                1 - Brier / baseline (above 0: the probabilities beat the constant)
     realistic vs actual  sum(amount x p) over the resolved deals against the amount they won
@@ -25,7 +26,9 @@ import pandas as pd
 
 from funnelwise.errors import UserError
 from funnelwise.metrics.asof import AsOf
+from funnelwise.metrics.brier import brier, skill
 from funnelwise.metrics.span import data_span
+from funnelwise.metrics.walk import Origin, walk
 from funnelwise.pipeline.history import won_cycle
 from funnelwise.pipeline.probability import fit
 from funnelwise.pipeline.snapshot import open_deals
@@ -52,7 +55,7 @@ class Calibration:
 
     @property
     def skill(self) -> float:
-        return 1 - self.brier / self.baseline_brier if self.baseline_brier else float("nan")
+        return skill(self.brier, self.baseline_brier)
 
 
 def default_dates(crm: Crm, *, last: dt.date | None = None, every: int = 30,
@@ -69,20 +72,18 @@ def default_dates(crm: Crm, *, last: dt.date | None = None, every: int = 30,
     return [last - dt.timedelta(days=every * i) for i in reversed(range(count))]
 
 
-def scored_deals(crm: Crm, as_of: dt.date, *, today: dt.date | None = None,
-                 outcomes: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Deals open at `as_of` with probability p, the team-rate baseline and outcome y (their
-    status in the latest data; `outcomes` is that status by deal when the caller has it)."""
-    snap = AsOf(as_of, today or data_span(crm).today)
+def scored_deals(origin: Origin[None], outcomes: pd.DataFrame) -> pd.DataFrame:
+    """Deals open at the origin with probability p (fitted on the CRM as of its day), the
+    team-rate baseline and outcome y (`outcomes`: every deal's status in the latest data)."""
+    crm, snap = origin.history, origin.asof
     model = fit(crm, snap)
     d = open_deals(crm, snap).to_pandas().drop(columns=["status", "closed_at"])
-    now = outcomes if outcomes is not None else _outcomes(crm)
-    d = d.merge(now, on="opportunity_id", how="left")
+    d = d.merge(outcomes, on="opportunity_id", how="left")
     d["p"] = model.probability(d).to_numpy()
     d["baseline"] = model.p_all
     d["resolved"] = d["status"] != "open"
     d["y"] = (d["status"] == "won").astype(float)
-    return d.assign(as_of=as_of)
+    return d.assign(as_of=origin.day)
 
 
 def _outcomes(crm: Crm) -> pd.DataFrame:
@@ -92,8 +93,7 @@ def _outcomes(crm: Crm) -> pd.DataFrame:
 
 def _date_row(d: pd.DataFrame) -> dict[str, object]:
     r = d[d["resolved"]]
-    brier = float(((r["p"] - r["y"]) ** 2).mean()) if len(r) else float("nan")
-    base = float(((r["baseline"] - r["y"]) ** 2).mean()) if len(r) else float("nan")
+    score, base = brier(r["p"], r["y"]), brier(r["baseline"], r["y"])
     return {
         "as_of": d["as_of"].iloc[0], "open_deals": len(d), "resolved_deals": len(r),
         "raw_value": float(d["amount"].sum()),
@@ -101,8 +101,7 @@ def _date_row(d: pd.DataFrame) -> dict[str, object]:
         "realistic_resolved": float((r["amount"] * r["p"]).sum()),
         "won_value": float((r["amount"] * r["y"]).sum()),
         "still_open_value": float(d.loc[~d["resolved"], "amount"].sum()),
-        "brier": brier, "baseline_brier": base,
-        "skill": 1 - brier / base if base else float("nan"),
+        "brier": score, "baseline_brier": base, "skill": skill(score, base),
         "team_win_rate": float(d["baseline"].iloc[0]),
     }
 
@@ -120,9 +119,8 @@ def reliability(scored: pd.DataFrame) -> pd.DataFrame:
 
 def calibrate(crm: Crm, dates: list[dt.date]) -> Calibration:
     """Replay the win probabilities on every date and score them against what happened."""
-    today = data_span(crm).today
     outcomes = _outcomes(crm)
-    scored = [scored_deals(crm, d, today=today, outcomes=outcomes) for d in dates]
+    scored = walk(crm, dates, lambda origin: scored_deals(origin, outcomes))
     rows = pd.DataFrame([_date_row(d) for d in scored if len(d)], columns=DATE_COLUMNS)
     pooled = pd.concat(scored, ignore_index=True)
     r = pooled[pooled["resolved"] & pooled["p"].notna()]
@@ -132,5 +130,4 @@ def calibrate(crm: Crm, dates: list[dt.date]) -> Calibration:
                         "dates (--as-of sets the last one)")
     return Calibration(
         dates=rows, reliability=reliability(pooled), resolved=len(r),
-        brier=float(((r["p"] - r["y"]) ** 2).mean()),
-        baseline_brier=float(((r["baseline"] - r["y"]) ** 2).mean()), bare=bare)
+        brier=brier(r["p"], r["y"]), baseline_brier=brier(r["baseline"], r["y"]), bare=bare)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -64,6 +66,10 @@ def import_(
     accept: Annotated[list[str] | None, typer.Option(
         metavar="CHECK", help="Import rows failing this check as they are, with a warning: "
         "closed-before-created (creation dates stamped when the data was loaded).")] = None,
+    as_of: Annotated[dt.datetime | None, typer.Option(
+        "--as-of", formats=["%Y-%m-%d"], help="The day the export shows the CRM as of "
+        "(default: today), for an older export imported late; each import keeps what changed "
+        "in the open deals since the last one.")] = None,
 ) -> None:
     """Import CRM exports; on any problem nothing is written and the exit code is 2."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -81,7 +87,8 @@ def import_(
     else:
         chosen = presets.get(preset or "canonical")
     funnel_text = _read(funnel, "funnel file") if funnel else None
-    settings = _settings(years, accept or [])
+    settings = replace(_settings(years, accept or []),
+                       captured=as_of.date() if as_of else None)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     ws = Workspace(workspace, wait=wait, on_wait=waiting)
     with ws, Progress(*columns, console=console, transient=True) as bar:

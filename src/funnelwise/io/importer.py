@@ -16,6 +16,7 @@ rest are imported.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,7 +37,7 @@ from funnelwise.io.staging import (
     summarise,
 )
 from funnelwise.io.workspace import Workspace
-from funnelwise.io.writing import write, write_rejects
+from funnelwise.io.writing import record_snapshots, write, write_rejects
 
 
 @dataclass(frozen=True)
@@ -144,6 +145,8 @@ def _attempt(ws: Workspace, plan: Plan, preset: Preset, progress: Progress | Non
             files=plan.tables[name].files)]
         rows = {name: write(con, plan.tables[name], s, bad=bad.get(name, 0))
                 for name, s in staged.items()}
+        if "opportunities" in plan.tables:
+            record_snapshots(con, plan.settings.captured or dt.date.today())
         ws.set_meta("funnel", plan.vocabulary.funnel.source)
         ws.set_meta("funnel_origin", origin(plan, preset))
         warnings += unknown_references(con)

@@ -14,6 +14,7 @@ A check may be a warning: counted and said, never a reason to refuse.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -39,6 +40,9 @@ class Settings:
     latest_year: int = 2100
     max_amount: float = 1e15
     accept: frozenset[str] = field(default_factory=frozenset)
+    captured: dt.date | None = None
+    """The day the imported export shows the CRM as of (its snapshot's day; default: the day
+    the import runs)."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +147,10 @@ def _number_checks(name: str, c: str, t: str, settings: Settings) -> list[Check]
     ]
 
 
+PERIOD_PATTERN = r"^\d{4}(-[Qq][1-4]|-\d{1,2})?$"
+"""A quarter, month or year label (`funnelwise.periods.parse_period` reads it)."""
+
+
 def _t(column: str) -> str:
     return typed(column)
 
@@ -164,6 +172,11 @@ RULES: dict[str, tuple[Check, ...]] = {
               f"{_t('status')} = 'open' AND {_t('closed_at')} IS NOT NULL",
               "is set but the deal is open",
               "a closed deal has status won or lost; an open one no closed_at"),
+    ),
+    "forecast_calls": (
+        Check("period", "period",
+              f"NOT regexp_matches({_t('period')}, '{PERIOD_PATTERN}')",
+              "is not a period", "write it like 2026-Q3, 2026-07 or 2026"),
     ),
     "quotas": (
         Check("quota-ends-first", "period_end",
@@ -192,10 +205,16 @@ def _parsed(table: str, part: Part, values: Mapping[str, Mapping[str, str]]) -> 
         expr = quote(col.name)
         if col.name in values:
             expr = _recode(expr, values[col.name])
-        elif col.name == "status":
-            expr = f"lower({expr})"
+        elif col.choices:
+            expr = choice_sql(expr)
         cols.append(f"{parse_sql(expr, col.kind, part.date_format)} AS {typed(col.name)}")
     return f"SELECT *, {', '.join(cols)} FROM ({part.sql})"
+
+
+def choice_sql(expr: str) -> str:
+    """A value of a fixed vocabulary as written by people: any case, spaces or hyphens for
+    underscores (`Best Case`, `best-case` are `best_case`; `Won` is `won`)."""
+    return f"regexp_replace(lower({expr}), '[ -]+', '_', 'g')"
 
 
 def _recode(expr: str, mapping: Mapping[str, str]) -> str:

@@ -7,6 +7,7 @@ by key, writing only the columns the files carry.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import duckdb
@@ -99,3 +100,28 @@ def write_rejects(con: duckdb.DuckDBPyConnection, located: list[Located], path: 
         raise UserError(f"cannot write --skip-invalid file {path}: "
                         f"{str(exc).splitlines()[0]}") from exc
     return int(con.execute("SELECT count(*) FROM bad_rows").fetchall()[0][0])
+
+
+TRACKED = ("owner_rep_id", "stage", "amount", "expected_close_date", "forecast_category",
+           "status")
+"""What a snapshot keeps of an open deal; a change in any of them makes a new row."""
+
+
+def record_snapshots(con: duckdb.DuckDBPyConnection, day: dt.date) -> int:
+    """Add a `snapshots` row for every open deal whose tracked values differ from its last
+    snapshot before `day` (every open deal, the first time), dated `day`; rows already dated
+    `day` are replaced. The number of rows written."""
+    cols = ", ".join(TRACKED)
+    on = sources.literal(day.isoformat())
+    changed = " OR ".join(f"o.{c} IS DISTINCT FROM s.{c}" for c in TRACKED)
+    con.execute(f"DELETE FROM snapshots WHERE captured_at = DATE {on}")
+    before = con.execute("SELECT count(*) FROM snapshots").fetchall()[0][0]
+    con.execute(
+        f"INSERT INTO snapshots (opportunity_id, captured_at, {cols}) "
+        f"SELECT o.opportunity_id, DATE {on}, {', '.join('o.' + c for c in TRACKED)} "
+        f"FROM opportunities AS o LEFT JOIN (SELECT * FROM snapshots "
+        f"WHERE captured_at < DATE {on} QUALIFY row_number() OVER (PARTITION BY "
+        f"opportunity_id ORDER BY captured_at DESC) = 1) AS s "
+        f"ON s.opportunity_id = o.opportunity_id "
+        f"WHERE o.status = 'open' AND (s.opportunity_id IS NULL OR {changed})")
+    return int(con.execute("SELECT count(*) FROM snapshots").fetchall()[0][0]) - int(before)

@@ -132,6 +132,21 @@ def _close_dates(crm: Crm, origins: ir.Table) -> ir.Table | None:
         _ecd=j.expected_close_date.argmax(j.changed_at))
 
 
+SNAPSHOT = {"_sstage": "stage", "_samount": "amount", "_secd": "expected_close_date",
+            "_sowner": "owner_rep_id", "_scat": "forecast_category"}
+
+
+def _snapshots(crm: Crm, origins: ir.Table) -> ir.Table | None:
+    """Per (deal, origin): what the last import on or before the origin's day saw of it."""
+    s = crm.snapshots
+    if s is None:
+        return None
+    j = s.inner_join(origins.select("origin"), s.captured_at.cast("timestamp") <= origins.origin)
+    order = j.captured_at.cast("timestamp").epoch_seconds()
+    return j.group_by(_sid=j.opportunity_id, _sorigin=j.origin).aggregate(
+        _snap=j.count(), **{k: j[c].argmax(order) for k, c in SNAPSHOT.items()})
+
+
 def _first_stage(funnel: Funnel) -> ir.StringValue:
     return ibis.literal(funnel.stages[0] if funnel.stages else None, type="string")
 
@@ -151,22 +166,43 @@ def opportunities_at(crm: Crm, origins: ir.Table, *, today: dt.date | None = Non
     dates = _close_dates(crm, origins)
     if dates is not None:
         j = j.left_join(dates, (j.opportunity_id == dates._cid) & (j.origin == dates._corigin))
+    seen = _snapshots(crm, origins)
+    if seen is not None:
+        j = j.left_join(seen, (j.opportunity_id == seen._sid) & (j.origin == seen._sorigin))
     now = j.origin >= cutoff(today)
     closed = j.status.isin(["won", "lost"]) & (j.closed_at.isnull() | (j.closed_at < j.origin))
     current = ibis.ifelse(now & is_open_stage(j.stage, crm.funnel), j.stage,
                           ibis.null("string"))
-    stage = ibis.coalesce(current, j._stage, _first_stage(crm.funnel))
+    past = _past(j, crm.funnel, now) if seen is not None else {}
+    stage = ibis.coalesce(current, j._stage, past.get("stage", ibis.null("string")),
+                          _first_stage(crm.funnel))
     entered = ibis.ifelse(j._stage.notnull() & (stage == j._stage), j._entered, j.created_at)
-    expected = (ibis.coalesce(j._ecd, j.expected_close_date) if dates is not None
-                else j.expected_close_date)
+    expected = ibis.coalesce(*([j._ecd] if dates is not None else []),
+                             past.get("expected_close_date", j.expected_close_date),
+                             j.expected_close_date)
+    known = j._known.notnull() | (j._snap.notnull() if seen is not None else False)
     return j.mutate(
         status=ibis.ifelse(closed, j.status, ibis.literal("open")),
         closed_at=ibis.ifelse(closed, j.closed_at, ibis.null("timestamp")),
         stage=ibis.ifelse(closed, j.stage, stage),
         expected_close_date=expected,
         stage_entered_at=ibis.ifelse(closed, ibis.null("timestamp"), entered),
-        bare=j._known.isnull(),
+        bare=~known,
+        **{c: ibis.ifelse(closed, j[c], ibis.coalesce(past[c], j[c]))
+           for c in ("amount", "owner_rep_id", "forecast_category") if c in past},
     ).select("origin", *crm.opportunities.columns, *COLUMNS)
+
+
+def _past(j: ir.Table, funnel: Funnel, now: ir.BooleanValue) -> dict[str, ir.Value]:
+    """An open deal's values from its last snapshot, before now (the current state wins
+    now); the stage only when it is an open stage."""
+    out: dict[str, ir.Value] = {}
+    for key, column in SNAPSHOT.items():
+        value = j[key]
+        if column == "stage":
+            value = ibis.ifelse(is_open_stage(value, funnel), value, ibis.null("string"))
+        out[column] = ibis.ifelse(now, ibis.null(j[column].type()), value)
+    return out
 
 
 def opportunities_as_of(crm: Crm, day: dt.date, *, today: dt.date | None = None) -> ir.Table:

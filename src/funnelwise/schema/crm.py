@@ -17,7 +17,8 @@ class Crm:
 
     Metric functions are pure: `Crm` in, an Ibis expression out. Where the tables live
     (DuckDB file, Parquet on Spark) is decided by the I/O layer that builds this value.
-    `close_date_history` is optional: None when the source has no history of close dates.
+    `close_date_history`, `snapshots` (what repeated imports saw of each open deal) and
+    `forecast_calls` are optional: None when the source has none.
     """
 
     reps: ir.Table
@@ -30,3 +31,5 @@ class Crm:
     quotas: ir.Table
     funnel: Funnel
     close_date_history: ir.Table | None = None
+    snapshots: ir.Table | None = None
+    forecast_calls: ir.Table | None = None

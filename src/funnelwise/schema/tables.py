@@ -19,6 +19,10 @@ SQL_TYPES: dict[str, str] = {
 }
 
 STATUSES = ("open", "won", "lost")
+FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "omitted", "closed")
+"""A rep's call on a deal (Salesforce's ForecastCategoryName, HubSpot's forecast category):
+written in lower case with underscores; `Best Case` reads as `best_case`."""
+CALLS = ("commit", "best_case", "pipeline")
 
 
 @dataclass(frozen=True)
@@ -80,7 +84,8 @@ TABLES: dict[str, Table] = {
             _s("opportunity_id", True), _s("owner_rep_id", True), _s("account_id"),
             _s("lead_id"), _s("source"), _s("product"), _ts("created_at"), _s("stage"),
             Column("amount", "float"), Column("expected_close_date", "date"),
-            Column("status", "string", True, STATUSES), _ts("closed_at"), _s("sdr_id"))),
+            Column("status", "string", True, STATUSES), _ts("closed_at"), _s("sdr_id"),
+            Column("forecast_category", "string", False, FORECAST_CATEGORIES))),
         Table("stage_history", ("opportunity_id", "stage", "entered_at"), (
             _s("opportunity_id", True), _s("stage", True), _ts("entered_at", True))),
         Table("activities", ("activity_id",), (
@@ -96,5 +101,17 @@ TABLES: dict[str, Table] = {
         Table("close_date_history", ("opportunity_id", "changed_at"), (
             _s("opportunity_id", True), _ts("changed_at", True),
             Column("expected_close_date", "date", True))),
+        # what an import saw of each open deal, on the import's day: a row when something
+        # changed since the last one (stage, amount, close date, call, owner)
+        Table("snapshots", ("opportunity_id", "captured_at"), (
+            _s("opportunity_id", True), Column("captured_at", "date", True),
+            _s("owner_rep_id"), _s("stage"), Column("amount", "float"),
+            Column("expected_close_date", "date"),
+            Column("forecast_category", "string", False, FORECAST_CATEGORIES),
+            Column("status", "string", False, STATUSES))),
+        # a rep's call for a period made outside the CRM (a spreadsheet, a forecast call)
+        Table("forecast_calls", ("rep_id", "period", "call", "submitted_at"), (
+            _s("rep_id", True), _s("period", True), Column("call", "string", True, CALLS),
+            Column("amount", "float", True), _ts("submitted_at", True))),
     )
 }

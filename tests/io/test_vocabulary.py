@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from typer.testing import CliRunner
 from funnelwise.cli.main import app
 from funnelwise.io.vocabulary import StageUse, resolve
 from funnelwise.schema import default_funnel
-from funnelwise.schema.funnel import load_funnel
+from funnelwise.schema.funnel import load_funnel, parse_funnel
 from tests.conftest import raw_sql
 
 runner = CliRunner()
@@ -157,3 +158,15 @@ def test_resolve_keeps_a_given_funnel_and_recodes_spellings():
     words = resolve(default_funnel(), uses, given=True)
     assert words.funnel == default_funnel()
     assert words.recode == {"qualified": "Qualified", "CLOSED_WON": "Closed Won"}
+
+
+def test_an_inferred_funnel_keeps_the_settings_given_with_its_base():
+    text = default_funnel().source + "\n[review]\nno_activity_days = 21\n"
+    base = parse_funnel(text, where="base")
+    uses = [StageUse("Discovery", open=3, age=10.0), StageUse("Demo", open=2, age=30.0),
+            StageUse("Signed", closed=4)]
+    words = resolve(base, uses, given=False)
+    assert words.funnel.stages == ("Discovery", "Demo")
+    again = parse_funnel(words.funnel.source, where="stored")
+    assert again.stages == ("Discovery", "Demo")
+    assert tomllib.loads(words.funnel.source)["review"] == {"no_activity_days": 21}

@@ -136,7 +136,7 @@ def _ordered(uses: Sequence[StageUse]) -> list[StageUse]:
 def _told(funnel: Funnel, recode: dict[str, str], what: str) -> Vocabulary:
     comment = (f"Funnel inferred by funnelwise from the imported data: {what}.\n"
                "Edit it and import again with --funnel FILE to replace it.")
-    text = funnel_toml(funnel, comment=comment)
+    text = funnel_toml(funnel, comment=comment, keep=funnel.source)
     return Vocabulary(funnel=replace(funnel, source=text), recode=recode, inferred=what)
 
 
@@ -153,7 +153,7 @@ def _funnel(base: Funnel, *, stages: tuple[str, ...], closed: tuple[str, ...]) -
     keys = {norm(s): s for s in stages}
     qualification = tuple((keys[norm(stage)], kinds) for stage, kinds in base.qualification
                           if norm(stage) in keys)
-    return Funnel(name=f"{base.name} (stages from the data)",
+    return Funnel(name=f"{base.name} (stages from the data)", source=base.source,
                   steps=(*before, *stage_steps, *won), stages=stages, closed_stages=closed,
                   qualification=qualification)
 

@@ -7,6 +7,7 @@ funnel that starts at cold calls and one that starts at an opportunity stage.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
@@ -172,8 +173,41 @@ def _toml_list(values: tuple[str, ...]) -> str:
 STEP_FIELDS = ("types", "outputs", "kinds", "stage", "status")
 
 
-def funnel_toml(funnel: Funnel, *, comment: str = "") -> str:
-    """The funnel as a TOML file that `parse_funnel` reads back to the same funnel."""
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return _toml_str(str(value))
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else _toml_str(key)
+
+
+def _sections(source: str) -> list[str]:
+    """The source's other tables (`[review]`, `[coach]`, ...), written out again: a funnel
+    rebuilt from the data keeps the settings the user gave with it."""
+    raw = read_toml(source, where="funnel") if source else {}
+    lines: list[str] = []
+    for name, table in raw.items():
+        if name in FunnelFile.model_fields or not isinstance(table, dict):
+            continue
+        lines += ["", f"[{name}]"]
+        nested = {k: v for k, v in table.items() if isinstance(v, dict)}
+        lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in table.items()
+                  if k not in nested]
+        for key, sub in nested.items():
+            lines += ["", f"[{name}.{_toml_key(key)}]"]
+            lines += [f"{_toml_key(k)} = {_toml_value(v)}" for k, v in sub.items()]
+    return lines
+
+
+def funnel_toml(funnel: Funnel, *, comment: str = "", keep: str = "") -> str:
+    """The funnel as a TOML file that `parse_funnel` reads back to the same funnel; `keep`
+    is a funnel file whose other sections it carries over."""
     lines = [f"# {line}".rstrip() for line in comment.splitlines()]
     lines += [f"name = {_toml_str(funnel.name)}", f"stages = {_toml_list(funnel.stages)}",
               f"closed_stages = {_toml_list(funnel.closed_stages)}"]
@@ -190,4 +224,5 @@ def funnel_toml(funnel: Funnel, *, comment: str = "") -> str:
                 lines.append(f"{name} = {_toml_list(value)}")
             elif isinstance(value, str) and value:
                 lines.append(f"{name} = {_toml_str(value)}")
+    lines += _sections(keep)
     return "\n".join(lines) + "\n"

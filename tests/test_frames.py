@@ -23,3 +23,48 @@ def test_rows_are_the_records_pandas_gives():
             assert (pd.isna(g[key]) and pd.isna(w[key])) or g[key] == w[key], key
     assert rows(frame.iloc[:0]) == []
     assert rows(frame, ["flag", "opportunity_id"])[0] == {"flag": True, "opportunity_id": "o1"}
+
+
+def test_plain_is_json_safe():
+    import datetime as dt
+    import json
+
+    import numpy as np
+
+    from funnelwise.frames import json_text, plain
+
+    value = {"a": float("nan"), "b": float("inf"), "c": np.int64(3), "d": np.float64(0.5),
+             "e": pd.Timestamp("2026-01-02"), "f": pd.Timestamp("2026-01-02 10:30"),
+             "g": dt.date(2026, 3, 4), "h": pd.NaT, "i": pd.NA, "j": (1, 2), "k": np.bool_(True),
+             "frame": pd.DataFrame({"x": [1.0, None]})}
+    assert plain(value) == {"a": None, "b": None, "c": 3, "d": 0.5, "e": "2026-01-02",
+                            "f": "2026-01-02T10:30:00", "g": "2026-03-04", "h": None,
+                            "i": None, "j": [1, 2], "k": True, "frame": [{"x": 1.0},
+                                                                          {"x": None}]}
+    assert json.loads(json_text(value))["a"] is None
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
+    import csv
+    import io
+
+    from funnelwise.frames import csv_text
+
+    payload = "@SUM(1+1)*cmd|' /C calc'!A0"
+    frame = pd.DataFrame({"product": [payload, "=1+2", "+x", "-x", "\tx", "\rx", "ok", "-12.5"],
+                          "amount": [-5.0, 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, -7.0]})
+    text = csv_text(frame)
+    cells = list(csv.reader(io.StringIO(text, newline="")))
+    assert [c[0] for c in cells[1:]] == [
+        "'" + payload, "'=1+2", "'+x", "'-x", "'\tx", "'\rx", "ok", "-12.5"]
+    assert [c[1] for c in cells[1:3]] == ["-5.0", "1.0"]  # numbers stay numbers
+    assert text.splitlines()[1] == "'@SUM(1+1)*cmd|' /C calc'!A0,-5.0"
+    assert csv_text(pd.DataFrame({"=bad": [1]})).splitlines()[0] == "'=bad"
+
+
+def test_stacked_tables_keep_every_row_and_column():
+    from funnelwise.frames import stacked
+
+    out = stacked([("a", pd.DataFrame({"x": [1, 2]})), ("b", pd.DataFrame({"y": ["p"]}))])
+    assert list(out.columns) == ["table", "x", "y"]
+    assert list(out["table"]) == ["a", "a", "b"]

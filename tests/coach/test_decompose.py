@@ -53,8 +53,8 @@ def test_chain_carries_each_rate_to_the_target():
     assert c.volume_to_target == 0
     assert c.to_target == (-20, 0)
     assert c.volume_to_target + sum(c.to_target) == c.target_change
-    assert headline(c).startswith("meeting fell 50% (40 → 20): yield outreach → conversation "
-                                  "10.0% → 5.0% (-20.0)")
+    assert headline(c).startswith("meeting fell 50.0% (40 → 20): yield outreach → conversation "
+                                  "10.0% → 5.0% (-20)")
 
 
 def test_chain_adds_up_with_both_volume_and_rates_moving():

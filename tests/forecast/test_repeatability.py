@@ -64,7 +64,7 @@ def test_top_deal_shares(doc):
     assert [(r["top"], r["deals"], r["revenue"]) for r in rows] == [
         (1, 1, 3000), (3, 3, 3800), (10, 7, 4400)]
     assert [r["share"] for r in rows] == pytest.approx([3000 / 4400, 3800 / 4400, 1.0])
-    assert "the largest brought 68%" in doc["notes"][0]
+    assert doc["notes"][0] == "7 won deals, 4.4k in 2026-Q1; the largest brought 68.2%"
 
 
 def test_new_and_repeat_business(doc):

@@ -68,7 +68,7 @@ def test_a_high_win_rate_rep_at_six_times_with_stale_deals_is_inflated(q3):
     assert hi["open_pipeline"] == 6000 and hi["coverage"] == pytest.approx(6.0)
     assert hi["disqualified_value"] == 4500 and hi["disqualified_share"] == pytest.approx(0.75)
     assert hi["status"] == "inflated"
-    assert "no_customer_activity 3" in hi["reason"]
+    assert "(no customer activity 3)" in hi["reason"]
     assert "qualified pipeline covers 1.5x" in hi["reason"]
     assert hi["projected_attainment"] == pytest.approx(3.0)
 

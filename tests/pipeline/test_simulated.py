@@ -68,8 +68,8 @@ def test_missing_outcome_evidence_equals_plain_sql(simulated, simulated_review):
     ((without, with_),) = raw_sql(
         f"SELECT avg(won::int) FILTER (NOT has), avg(won::int) FILTER (has) FROM ({reached})")
     text = next(f for f in simulated_review.flags["evidence"]
-                if f.startswith("no sponsor_engaged, required at Negotiation"))
-    assert f"without it won {without:.0%}" in text and f"with it {with_:.0%}" in text
+                if f.startswith("no sponsor engaged, required at Negotiation"))
+    assert f"without it won {without:.1%}" in text and f"with it {with_:.1%}" in text
 
 
 def test_probabilities_learn_only_from_deals_closed_before_the_date(simulated):

@@ -81,11 +81,14 @@ def test_review_on_may_3(tiny_ws):
     assert (total["raw_value"], total["qualified_value"]) == (500, 500)
     assert total["realistic_value"] == pytest.approx(500 * 4 / 7)
     skipped = " ".join(rv.notes)
-    assert "no_customer_activity not checked" in skipped
-    assert "missing_outcomes not checked" in skipped
+    assert "No customer activity (no_customer_activity) not checked" in skipped
+    assert "Missing customer outcomes (missing_outcomes) not checked" in skipped
     evidence = {f["rule"]: f["evidence"] for f in deal["flags"]}
     assert evidence["older_than_won_cycle"] == (
-        "82 days old; 90% of the 4 won deals closed within 81 days of creation")
+        "82 days old; 90.0% of the 4 won deals closed within 81 days of creation")
+    labels = {f["rule"]: f["rule_label"] for f in deal["flags"]}
+    assert labels == {"older_than_won_cycle": "Older than won deals get",
+                      "close_date_passed": "Close date passed"}
     assert evidence["close_date_passed"] == (
         "expected close 2026-05-01 passed 2 days before the review date")
 

@@ -15,7 +15,7 @@ import numpy as np
 from funnelwise.coach.context import CoachContext
 from funnelwise.coach.fewer_better import FewerBetter, pooled
 from funnelwise.coach.rules.conversion_drop import flow_steps, rate_changes
-from funnelwise.coach.text import pct, qty, ratio, week
+from funnelwise.formats import chance, count, date, pct, ratio, words
 
 
 @dataclass(frozen=True)
@@ -39,10 +39,11 @@ def rate_rises(ctx: CoachContext) -> list[BrightSpot]:
             since = list(n.columns)[int(cp.start[i])]
             spots.append(BrightSpot(
                 rep=str(n.index[i]), kind="rate_rise",
-                title=f"{step.name} → {nxt.name} up from {pct(before)} to {pct(after)}",
-                evidence=(f"before {week(since)}: {ratio(cp.k_before[i], cp.n_before[i])}; "
+                title=(f"{words(step.name)} → {words(nxt.name)} up from {pct(before)} to "
+                       f"{pct(after)}"),
+                evidence=(f"before {date(since)}: {ratio(cp.k_before[i], cp.n_before[i])}; "
                           f"since: {ratio(cp.k_after[i], cp.n_after[i])}; "
-                          f"P(more than {ctx.config.min_drop:.0%} up) = {cp.prob[i]:.3f}",)))
+                          f"{chance(cp.prob[i])} more than {pct(ctx.config.min_drop)} up",)))
     return spots
 
 
@@ -57,7 +58,7 @@ def differences(fb: FewerBetter, rep: str, mix_types: tuple[str, ...]) -> str:
         return ""
     kind = gap.idxmax()
     r = t.loc[kind]
-    return (f"{kind}: {pct(r['mix_rep'])} of their {fb.volume_step} (others "
+    return (f"{words(kind)}: {pct(r['mix_rep'])} of their {words(fb.volume_step)} (others "
             f"{pct(r['mix_rest'])}), yield {pct(r['yield_rep'])} (others {pct(r['yield_rest'])})")
 
 
@@ -69,10 +70,12 @@ def fewer_better_spots(fb: FewerBetter, mix_types: tuple[str, ...]) -> list[Brig
         how = differences(fb, str(r.rep), mix_types)
         spots.append(BrightSpot(
             rep=str(r.rep), kind="fewer_better",
-            title=f"{float(r.attainment):.0%} of the {fb.outcome_step} target on "
-                  f"{1 - float(r.volume) / median:.0%} less {fb.volume_step} than the median",
-            evidence=(f"{qty(float(r.outcomes))} {fb.outcome_step} of {qty(float(r.target))} "
-                      f"needed from {qty(float(r.volume))} {fb.volume_step} (median "
-                      f"{qty(median)}) over {len(fb.weeks)} weeks",
+            title=f"{pct(r.attainment)} of the {words(fb.outcome_step)} target on "
+                  f"{pct(1 - float(r.volume) / median)} less {words(fb.volume_step)} than the "
+                  "median",
+            evidence=(f"{count(r.outcomes)} {words(fb.outcome_step)} of "
+                      f"{count(r.target, up=True)} needed from {count(r.volume)} "
+                      f"{words(fb.volume_step)} (median {count(median)}) over "
+                      f"{len(fb.weeks)} weeks",
                       *((f"what differs most: {how}",) if how else ()))))
     return spots

@@ -34,7 +34,7 @@ from funnelwise.coach.context import CoachContext, build_context
 from funnelwise.coach.rules import Flag, run_rules
 from funnelwise.coach.rules.missed_goal import reference
 from funnelwise.coach.status import managers, reps_of
-from funnelwise.coach.text import week as week_text
+from funnelwise.formats import date
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
 from funnelwise.schema.crm import Crm
 
@@ -110,7 +110,7 @@ def _drop_gauge(f: Flag, level: float) -> dict[str, Any]:
     move = f"{f.step} → {g['next_step']}"
     return {"measure": f"{move} rate", "short": move, "unit": "rate",
             "recent": g["rate_since"], "recent_lo": lo, "recent_hi": hi,
-            "recent_label": f"since {week_text(dt.date.fromisoformat(g['since']))}",
+            "recent_label": f"since {date(g['since'])}",
             "reference": g["rate_before"], "reference_label": "rate before"}
 
 

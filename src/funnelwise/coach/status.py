@@ -19,8 +19,8 @@ import datetime as dt
 from funnelwise.coach.context import CoachContext
 from funnelwise.coach.rules.missed_goal import goals, usual_level
 from funnelwise.coach.rules.pipeline_gap import creation_windows, done_so_far, opportunity_step
-from funnelwise.coach.text import money, qty, week
 from funnelwise.errors import UserError
+from funnelwise.formats import count, date, money, pct, words
 from funnelwise.metrics.dimensions import window
 from funnelwise.periods import quarters
 from funnelwise.plan.estimate import period_quotas
@@ -38,12 +38,12 @@ def results_line(ctx: CoachContext, reps: list[str]) -> str:
     try:
         quotas, _ = period_quotas(ctx.crm, q, "rep")
     except UserError:
-        return (f"Results: {money(amount)} won in {q.label} so far ({gone:.0%} of the quarter "
+        return (f"Results: {money(amount)} won in {q.label} so far ({pct(gone)} of the quarter "
                 f"gone; no quota)")
     quota = float(quotas.loc[quotas["key"].isin(reps), "quota"].sum())
-    share = f"{amount / quota:.0%}" if quota else "–"
+    share = pct(amount / quota) if quota else "–"
     return (f"Results: {money(amount)} won in {q.label} so far, {share} of the "
-            f"{money(quota)} quota, with {gone:.0%} of the quarter gone")
+            f"{money(quota)} quota, with {pct(gone)} of the quarter gone")
 
 
 def pipeline_line(ctx: CoachContext, reps: list[str]) -> str:
@@ -60,8 +60,9 @@ def pipeline_line(ctx: CoachContext, reps: list[str]) -> str:
     parts = []
     for period, g in w.groupby("period"):
         share = g["created"].sum() / g["needed"].sum() if g["needed"].sum() else float("nan")
-        parts.append(f"{qty(g['created'].sum())} {step} created for {period} of "
-                     f"{qty(g['needed'].sum())} the plan needs by now ({share:.0%})")
+        parts.append(f"{count(g['created'].sum())} {words(step)} created for {period} of "
+                     f"{count(g['needed'].sum(), up=True)} the plan needs by now "
+                     f"({pct(share)})")
     return "Pipeline: " + "; ".join(parts)
 
 
@@ -71,17 +72,18 @@ def activity_line(ctx: CoachContext, reps: list[str]) -> str:
     g = goals(ctx, step, usual_level(ctx, step))
     g = g[(g["week"] == ctx.week) & g["rep"].isin(reps)].set_index("rep")["goal"].dropna()
     done = ctx.counts(step)[ctx.week].reindex(reps).fillna(0)
-    head = f"Activity: {qty(float(done.sum()))} {step} in the week of {week(ctx.week)}"
+    head = (f"Activity: {count(float(done.sum()))} {words(step)} in the week of "
+            f"{date(ctx.week)}")
     if g.empty:
         return f"{head} (no goals: no plan, no [targets], too little history)"
     mine = done.reindex(g.index)
-    return (f"{head} against goals of {qty(float(g.sum()))} for {len(g)} reps "
+    return (f"{head} against goals of {count(float(g.sum()), up=True)} for {len(g)} reps "
             f"({_share(mine.sum(), g.sum())}); {int((mine >= g).sum())} of {len(g)} at or "
             f"above their goal")
 
 
 def _share(a: float, b: float) -> str:
-    return f"{a / b:.0%}" if b else "–"
+    return pct(a / b) if b else "–"
 
 
 def status_lines(ctx: CoachContext, reps: list[str]) -> tuple[str, str, str]:

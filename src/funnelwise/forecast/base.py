@@ -25,6 +25,7 @@ import pandas as pd
 from funnelwise.errors import InternalError, unknown_name
 from funnelwise.forecast.montecarlo import Flow, quantiles, simulate
 from funnelwise.forecast.snapshot import Snapshot, take
+from funnelwise.formats import words
 from funnelwise.metrics.asof import cutoff
 from funnelwise.metrics.dimensions import ALL, NONE, REP_DIMENSIONS, check_by
 from funnelwise.periods import Period
@@ -59,6 +60,7 @@ class Forecaster:
 
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
+    label: ClassVar[str] = ""  # what a manager reads; the name in words when empty
 
     def __init__(self, *, draws: int = DRAWS, seed: int = 0) -> None:
         self.draws = draws
@@ -156,6 +158,12 @@ def register(cls: type[Forecaster]) -> type[Forecaster]:
     """Make a forecaster available by its `name` (built-ins and third parties alike)."""
     REGISTRY[cls.name] = cls
     return cls
+
+
+def label_of(name: str) -> str:
+    """The label of the method registered as `name` (its name in words when it has none)."""
+    cls = REGISTRY.get(name)
+    return (cls.label if cls and cls.label else "") or words(name).capitalize()
 
 
 def get(name: str) -> type[Forecaster]:

@@ -66,6 +66,7 @@ class Funnelwise(Forecaster):
     """Won so far + open deals x P(won in the period | stage, age, rep) + deals to come."""
 
     name = "funnelwise"
+    label = "Funnelwise model"
     summary = "survival model of time to close by stage and age, plus deals not yet created"
 
     def _fit(self) -> None:

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from funnelwise.forecast.backtest import Backtest
-from funnelwise.forecast.base import DRAWS, REGISTRY, get
+from funnelwise.forecast.base import DRAWS, REGISTRY, get, label_of
 from funnelwise.forecast.snapshot import take
 from funnelwise.metrics.asof import as_of as view_at
 from funnelwise.metrics.asof import opportunities_as_of
@@ -22,7 +22,7 @@ from funnelwise.periods import Period, default_period
 from funnelwise.schema.crm import Crm
 
 ALL_METHODS = "all"
-FORECAST_COLUMNS = ["method", "key", "period", "as_of", "won_so_far", "open_deals",
+FORECAST_COLUMNS = ["method", "method_label", "key", "period", "as_of", "won_so_far", "open_deals",
                     "open_amount", "open_expected", "new_expected", "expected", "p10", "p50",
                     "p90", "caveat"]
 
@@ -54,10 +54,11 @@ def forecast_result(crm: Crm, *, period: Period | None = None, as_of: dt.date | 
     for name in methods:
         model = get(name)(draws=draws, seed=seed).fit(crm, day, taken=shot)
         prediction = model.predict(period, by=by)
-        frames.append(prediction.groups.assign(method=name, period=period.label,
+        frames.append(prediction.groups.assign(method=name, method_label=label_of(name),
+                                               period=period.label,
                                                as_of=day.isoformat(),
                                                caveat=reach[0] if reach else None))
-        notes += [f"{name}: {n}" for n in prediction.notes]
+        notes += [f"{label_of(name)}: {n}" for n in prediction.notes]
     frame = pd.concat(frames, ignore_index=True)[FORECAST_COLUMNS]
     notes += reach
     o = crm.opportunities
@@ -97,5 +98,15 @@ def backtest_results(b: Backtest) -> tuple[MetricResult, MetricResult]:
                        "that day; actual = revenue won in the period in today's data",
              "WAPE = sum |P50 - actual| / sum actual; bias = sum (P50 - actual) / sum actual; "
              "coverage = share of origins with P10 <= actual <= P90 (80% if honest)")
-    return (MetricResult(name="backtest", frame=b.summary, sql="", filters=filters, notes=notes),
-            MetricResult(name="backtest_origins", frame=origins, sql="", filters=filters))
+    return (MetricResult(name="backtest", frame=labelled(b.summary), sql="", filters=filters,
+                         notes=notes),
+            MetricResult(name="backtest_origins", frame=labelled(origins), sql="",
+                         filters=filters))
+
+
+def labelled(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with each method's label beside its name (`method_label`)."""
+    out = frame.drop(columns=["method_label"], errors="ignore")
+    at = list(out.columns).index("method") + 1
+    out.insert(at, "method_label", [label_of(m) for m in out["method"]])
+    return out

@@ -45,6 +45,7 @@ class RunRate(Forecaster):
     """Won revenue at the trailing pace."""
 
     name = "run_rate"
+    label = "Run rate"
     summary = "trailing average of won revenue"
 
     def _fit(self) -> None:

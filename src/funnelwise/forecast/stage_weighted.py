@@ -29,6 +29,7 @@ class StageWeighted(Forecaster):
     """Open pipeline weighted by each stage's historical win rate."""
 
     name = "stage_weighted"
+    label = "Stage-weighted pipeline"
     summary = "open amount x historical win rate of its stage"
 
     def _fit(self) -> None:

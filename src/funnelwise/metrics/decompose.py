@@ -31,6 +31,7 @@ from fractions import Fraction
 import pandas as pd
 
 from funnelwise.errors import UserError
+from funnelwise.formats import count, pct, words
 from funnelwise.metrics.effectiveness import Attribution, attribution_config, type_counts
 from funnelwise.metrics.funnel import funnel
 from funnelwise.metrics.result import MetricResult
@@ -162,7 +163,7 @@ def _pct(a: Fraction, b: Fraction, signed: bool = True) -> str:
     if not a:
         return "new"
     change = float(b / a - 1)
-    return f"{change:+.0%}" if signed else f"{abs(change):.0%}"
+    return pct(change, signed=True) if signed else pct(abs(change))
 
 
 def headline(c: Chain) -> str:
@@ -172,14 +173,16 @@ def headline(c: Chain) -> str:
     verb = "fell" if b < a else "rose" if b > a else "held"
     top_change = _pct(c.counts_a[0], c.counts_b[0])
     parts = [(abs(c.volume_to_target),
-              f"volume at {c.steps[0]} {top_change} ({float(c.volume_to_target):+,.1f})")]
+              f"volume at {words(c.steps[0])} {top_change} "
+              f"({count(c.volume_to_target, signed=True)})")]
     for j in range(t):
         ra, rb = _rate(c.counts_a[j], c.counts_a[j + 1]), _rate(c.counts_b[j], c.counts_b[j + 1])
-        shown = f"{ra:.1%} → {rb:.1%}" if ra is not None and rb is not None else "new"
-        parts.append((abs(c.to_target[j]), f"yield {c.steps[j]} → {c.steps[j + 1]} {shown} "
-                                           f"({float(c.to_target[j]):+,.1f})"))
+        shown = f"{pct(ra)} → {pct(rb)}" if ra is not None and rb is not None else "new"
+        parts.append((abs(c.to_target[j]), f"yield {words(c.steps[j])} → "
+                                           f"{words(c.steps[j + 1])} {shown} "
+                                           f"({count(c.to_target[j], signed=True)})"))
     top = [text for _, text in sorted(parts, key=lambda p: -p[0])[:2]]
-    return (f"{c.steps[t]} {verb} {_pct(a, b, signed=False)} ({float(a):,.0f} → {float(b):,.0f}): "
+    return (f"{words(c.steps[t])} {verb} {_pct(a, b, signed=False)} ({count(a)} → {count(b)}): "
             + "; ".join(top))
 
 

@@ -75,3 +75,11 @@ def filters(by: str, since: dt.date | None, until: dt.date | None, **extra: obje
 
 def _iso(d: dt.date | None) -> str | None:
     return d.isoformat() if d else None
+
+
+def rep_names(crm: Crm) -> dict[str, str]:
+    """rep id -> the rep's name, for reps that have one (people read 'Name (id)')."""
+    r = crm.reps
+    frame = r.filter(r.name.notnull()).select("rep_id", "name").to_pandas()
+    return {str(i): str(n) for i, n in zip(frame["rep_id"], frame["name"], strict=True)
+            if str(n).strip()}

@@ -39,6 +39,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from funnelwise.formats import count, money, pct
 from funnelwise.metrics.asof import opportunities_as_of
 from funnelwise.metrics.dimensions import NONE, count_if
 from funnelwise.metrics.result import MetricResult, sql_of
@@ -162,8 +163,8 @@ def _concentration_result(crm: Crm, period: Period, as_of: dt.date,
                           "deals": [min(n, int(row["deals"])) for n in TOPS],
                           "revenue": [float(row[f"top_{n}"] or 0.0) for n in TOPS]})
     frame = _share(frame, total)
-    note = (f"{int(row['deals'])} won deals, {total:,.0f} in {period.label}; the largest "
-            f"brought {frame['share'].iloc[0]:.0%}" if total > 0 else "no revenue won")
+    note = (f"{count(row['deals'])} won deals, {money(total)} in {period.label}; the largest "
+            f"brought {pct(frame['share'].iloc[0])}" if total > 0 else "no revenue won")
     return MetricResult(name="repeatability_concentration", frame=frame, sql=sql_of(expr),
                         filters=filters, notes=(note,))
 

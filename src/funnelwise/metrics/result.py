@@ -44,9 +44,10 @@ class MetricResult:
         return sql
 
     def records(self) -> list[dict[str, Any]]:
-        """Rows as plain Python values (None for missing), ready for JSON."""
-        frame = self.frame.astype(object).where(self.frame.notna(), None)
-        return [dict(r) for r in frame.to_dict(orient="records")]
+        """Rows as JSON-safe values (`frames.records`: None for missing, dates as ISO text)."""
+        from funnelwise.frames import records
+
+        return records(self.frame)
 
 
 def sql_of(expr: ir.Expr) -> str:

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from funnelwise.errors import InternalError
+from funnelwise.formats import money, multiple, pct
 from funnelwise.metrics.asof import as_of as view_at
 from funnelwise.metrics.dimensions import NONE, check_by, filters, keyed
 from funnelwise.metrics.result import MetricResult, sql_of
@@ -36,6 +37,7 @@ from funnelwise.periods import Period, default_period
 from funnelwise.pipeline import targets
 from funnelwise.pipeline.config import ReviewConfig
 from funnelwise.pipeline.review import Review, review
+from funnelwise.pipeline.rules import label
 from funnelwise.schema.crm import Crm
 
 BY = ("rep", "manager", "team")
@@ -78,8 +80,8 @@ def _pipeline(rv: Review, period: Period, groups: pd.Series, by: str) -> pd.Data
     bad = rv.flags[rv.flags["disqualifying"]].merge(d[["opportunity_id", "key"]])
     per_rule = bad.drop_duplicates(["opportunity_id", "rule"]).groupby(
         ["key", "rule"]).size().reset_index(name="n")
-    text = (per_rule["rule"] + " " + per_rule["n"].astype(str)).groupby(per_rule["key"]).agg(
-        ", ".join)
+    names = per_rule["rule"].map(label).str.lower()
+    text = (names + " " + per_rule["n"].astype(str)).groupby(per_rule["key"]).agg(", ".join)
     out = d.groupby("key").agg(open_pipeline=("amount", "sum"), deals=("amount", "size"),
                                disqualified_value=("_bad", "sum"))
     out["rules"] = out.index.map(text)
@@ -89,22 +91,23 @@ def _pipeline(rv: Review, period: Period, groups: pd.Series, by: str) -> pd.Data
 def _status(r: pd.Series, opts: CoverageOptions) -> tuple[str, str]:
     need, have = r["required_coverage"], r["coverage"]
     if r["remaining_target"] <= 0:
-        return "target met", f"won {r['won']:,.0f} of a {r['quota']:,.0f} quota"
+        return "target met", f"won {money(r['won'])} of a {money(r['quota'])} quota"
     if not np.isfinite(need):
         return "unknown", "no closed deals to learn a win rate from"
     if have < need:
         close = " (within the win rate's interval)" if have >= r["required_lo"] else ""
-        return "under-covered", (f"needs {need:.1f}x at a {r['win_rate']:.0%} value win rate, "
-                                 f"has {have:.1f}x: {r['gap']:,.0f} short{close}")
+        return "under-covered", (f"needs {multiple(need)} at a value win rate of "
+                                 f"{pct(r['win_rate'])}, has {multiple(have)}: "
+                                 f"{money(r['gap'])} short{close}")
     if have <= opts.over_factor * need:
-        return "healthy", f"needs {need:.1f}x, has {have:.1f}x"
-    head = f"{have:.1f}x against {need:.1f}x needed"
+        return "healthy", f"needs {multiple(need)}, has {multiple(have)}"
+    head = f"{multiple(have)} against {multiple(need)} needed"
     if r["disqualified_share"] >= opts.inflation_share:
         qualified = (r["open_pipeline"] - r["disqualified_value"]) / r["remaining_target"]
-        return "inflated", (f"{head}, but {r['disqualified_share']:.0%} of the pipeline has "
+        return "inflated", (f"{head}, but {pct(r['disqualified_share'])} of the pipeline has "
                             f"disqualifying flags ({r['rules']}); qualified pipeline covers "
-                            f"{qualified:.1f}x")
-    return "over-covered", f"{head}: more than {opts.over_factor:g}x the requirement"
+                            f"{multiple(qualified)}")
+    return "over-covered", f"{head}: more than {multiple(opts.over_factor)} the requirement"
 
 
 def _blanket(r: pd.Series, multiple: float) -> tuple[str, bool]:

@@ -14,10 +14,12 @@ from dataclasses import dataclass
 import ibis.expr.types as ir
 import pandas as pd
 
+from funnelwise.formats import named
 from funnelwise.frames import rows
 from funnelwise.pipeline.rules import Context, Rule, Skip, disqualifies, rules
 
-FLAG_COLUMNS = ["opportunity_id", "rule", "evidence", "value", "threshold", "disqualifying"]
+FLAG_COLUMNS = ["opportunity_id", "rule", "rule_label", "evidence", "value", "threshold",
+                "disqualifying"]
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,7 @@ def _run(rule: Rule, ctx: Context) -> tuple[pd.DataFrame, ir.Table]:
     out = pd.DataFrame({
         "opportunity_id": frame["opportunity_id"].astype(str),
         "rule": rule.name,
+        "rule_label": rule.label,
         "evidence": [rule.evidence(r) for r in rows(frame)],
         "value": pd.to_numeric(frame["value"], errors="coerce").astype(float),
         "threshold": pd.to_numeric(frame["threshold"], errors="coerce").astype(float),
@@ -53,7 +56,7 @@ def run_rules(ctx: Context) -> Flags:
         try:
             frame, exprs[rule.name] = _run(rule, ctx)
         except Skip as why:
-            skipped.append(f"{rule.name} not checked: {why}")
+            skipped.append(f"{named(rule.name, rule.label)} not checked: {why}")
             continue
         frames.append(frame)
     frame = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from funnelwise.errors import unknown_name
+from funnelwise.formats import named
 from funnelwise.frames import rows
 from funnelwise.metrics.asof import AsOf
 from funnelwise.metrics.asof import as_of as view_at
@@ -80,8 +81,8 @@ def _flag_lists(flags: pd.DataFrame) -> dict[str, list[dict[str, Any]]]:
     lists: dict[str, list[dict[str, Any]]] = {}
     ordered = flags.sort_values(["disqualifying", "rule"], ascending=[False, True],
                                 kind="stable")
-    for f in rows(ordered, ["opportunity_id", "rule", "evidence", "disqualifying", "value",
-                            "threshold"]):
+    for f in rows(ordered, ["opportunity_id", "rule", "rule_label", "evidence", "disqualifying",
+                            "value", "threshold"]):
         deal, value, threshold = f.pop("opportunity_id"), f["value"], f["threshold"]
         f["value"] = None if value != value else value
         f["threshold"] = None if threshold != threshold else threshold
@@ -146,7 +147,7 @@ def _bare_note(snap: AsOf, bare: int) -> tuple[str, ...]:
 
 def _notes(snap: AsOf, config: ReviewConfig, model: WinModel | None,
            skipped: tuple[str, ...], bare: int) -> tuple[str, ...]:
-    rules_out = [r.name for r in rules() if disqualifies(r, config)]
+    rules_out = [named(r.name, r.label) for r in rules() if disqualifies(r, config)]
     return (
         "pipeline " + snap.describe() + "; thresholds and probabilities learnt only from deals "
         "closed before it",

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from funnelwise.errors import UserError
+from funnelwise.formats import parse_rate
 from funnelwise.plan.leadtime import DEFAULT_STEP_LAG_DAYS, simple_leads
 from funnelwise.plan.model import DealSize, Rate, RepFunnel, Timing
 
@@ -18,7 +19,7 @@ def check_rate(name: str, value: float) -> float:
     """A rate must be in (0, 1]; a percentage typed as 15 is caught here."""
     if not 0 < value <= 1:
         raise UserError(f"rate of {name!r} must be between 0 and 1, got {value:g} "
-                        "(write 12.5% as 0.125)")
+                        "(write 12.5% or 0.125)")
     return value
 
 
@@ -56,14 +57,16 @@ def explicit_funnel(*, deal_size: float, win_rate: float, steps: Sequence[tuple[
 
 
 def parse_pair(value: str, flag: str) -> tuple[str, float]:
-    """`NAME=NUMBER` as a pair; anything else is a user error naming the flag."""
+    """`NAME=NUMBER` as a pair, the number a share or a percentage (`conversation=12.5%` is
+    `conversation=0.125`); anything else is a user error naming the flag."""
     name, sep, number = value.partition("=")
     try:
         if sep and name.strip():
-            return name.strip(), float(number)
+            return name.strip(), parse_rate(number)
     except ValueError:
         pass
-    raise UserError(f"{flag} {value!r}: expected NAME=NUMBER, e.g. {flag} conversation=0.125")
+    raise UserError(f"{flag} {value!r}: expected NAME=NUMBER, e.g. {flag} conversation=12.5% "
+                    "(or 0.125)")
 
 
 def parse_pairs(values: Sequence[str] | None, flag: str) -> tuple[tuple[str, float], ...]:

@@ -59,7 +59,7 @@ def _check(name: str, value: float) -> None:
     if not math.isfinite(value) or value <= 0:
         raise UserError(f"what-if {name}={value:g}: the value must be positive")
     if name != DEAL_SIZE and value > 1:
-        raise UserError(f"what-if {name}={value:g}: a rate must be at most 1 (write 15% as 0.15)")
+        raise UserError(f"what-if {name}={value:g}: a rate must be at most 1 (write 15% or 0.15)")
 
 
 def apply_what_if(f: RepFunnel, what_if: WhatIf) -> RepFunnel:

@@ -6,7 +6,10 @@ windows, rates, how sure), the revenue at stake and two or three questions to op
 conversation with. Flags are ranked by money at stake. A third party adds a rule the same way
 the built-ins do:
 
-    register(Rule(name="no_demos", summary="...", run=my_rule))
+    register(Rule(name="no_demos", summary="...", run=my_rule, label="No demos booked"))
+
+`name` is the id JSON and CSV carry; `label` is what a manager reads (the name in words when
+a rule gives none). Evidence reads figures with `funnelwise.formats`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from funnelwise.errors import unknown_name
+from funnelwise.formats import words
 
 if TYPE_CHECKING:
     from funnelwise.coach.context import CoachContext
@@ -44,6 +48,11 @@ class Rule:
     name: str
     summary: str
     run: Callable[[CoachContext], list[Flag]]
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", words(self.name).capitalize())
 
 
 RULES: dict[str, Rule] = {}
@@ -63,6 +72,13 @@ def rules(names: Iterable[str] | None = None) -> tuple[Rule, ...]:
         if name not in RULES:
             raise unknown_name("coaching rule", name, RULES)
     return tuple(RULES[n] for n in names)
+
+
+def label(name: str) -> str:
+    """The label of the coaching rule registered as `name` (its name in words if unknown)."""
+    _load_builtins()
+    rule = RULES.get(name)
+    return rule.label if rule else words(name).capitalize()
 
 
 def rank(flags: Iterable[Flag]) -> list[Flag]:

@@ -24,7 +24,7 @@ from funnelwise.coach.context import CoachContext
 from funnelwise.coach.questions import drop_questions
 from funnelwise.coach.rules import Flag, Rule, register
 from funnelwise.coach.stats import ChangePoint, change_point
-from funnelwise.coach.text import money, pct, qty, ratio, week
+from funnelwise.formats import chance, count, date, money, pct, ratio, words
 from funnelwise.schema.funnel import Step
 
 
@@ -57,14 +57,15 @@ def _flag(ctx: CoachContext, i: int, rep: str, step: Step, nxt: Step, n: pd.Data
     rk, rn = float(k.loc[rep, recent].sum()), float(n.loc[rep, recent].sum())
     return Flag(
         rep=rep, rule="conversion_drop", step=step.name,
-        title=f"{step.name} → {nxt.name} fell from {pct(before)} to {pct(after)}",
+        title=(f"{words(step.name)} → {words(nxt.name)} fell from {pct(before)} to "
+               f"{pct(after)}"),
         evidence=(
-            f"before {week(since)}: {ratio(cp.k_before[i], cp.n_before[i])}; since: "
+            f"before {date(since)}: {ratio(cp.k_before[i], cp.n_before[i])}; since: "
             f"{ratio(cp.k_after[i], cp.n_after[i])}",
             f"last {len(recent)} weeks: {ratio(rk, rn)}",
-            f"P(rate now more than {ctx.config.min_drop:.0%} under before) = "
-            f"{cp.prob[i]:.3f} (one change point, its week unknown)",
-            f"{qty(lost)} a week fewer reach {nxt.name}, each worth {money(value)}",
+            f"the rate now is {chance(cp.prob[i])} more than {pct(ctx.config.min_drop)} "
+            "below before (one change point, its week unknown)",
+            f"{count(lost)} a week fewer reach {words(nxt.name)}, each worth {money(value)}",
         ),
         money=lost * value * ctx.config.horizon_weeks, confidence=float(cp.prob[i]),
         questions=drop_questions(step, nxt),
@@ -87,4 +88,5 @@ def run(ctx: CoachContext) -> list[Flag]:
 
 RULE = register(Rule(
     name="conversion_drop",
-    summary="a step's rate fell against the rep's own history, beyond noise", run=run))
+    summary="a step's rate fell against the rep's own history, beyond noise", run=run,
+    label="Conversion dropped"))

@@ -34,7 +34,7 @@ from funnelwise.coach.context import CoachContext
 from funnelwise.coach.plans import weekly_need
 from funnelwise.coach.questions import MISSED_GOAL, fill
 from funnelwise.coach.rules import Flag, Rule, register
-from funnelwise.coach.text import money, qty, week
+from funnelwise.formats import count, date, money, pct, words
 
 MIN_BASELINE_WEEKS = 4
 
@@ -67,8 +67,8 @@ def _goal_text(g: pd.DataFrame) -> str:
     for r in g.itertuples():
         here = (round(float(r.goal)), r.source)
         if here != last:
-            start = "" if last is None else f" from {week(r.week)}"
-            parts.append(f"{qty(float(r.goal))} a week{start} ({r.source})")
+            start = "" if last is None else f" from {date(r.week)}"
+            parts.append(f"{count(r.goal, up=True)} a week{start} ({r.source})")
             last = here
     return ", ".join(parts)
 
@@ -83,9 +83,9 @@ def reference(goal: np.ndarray, usual: float, require_change: bool) -> np.ndarra
 def _title(step: str, missed: int, n: int, recent: float, goal: np.ndarray,
            usual: float) -> str:
     if recent < float(np.median(goal)):
-        return f"{step} goal missed in {missed} of the last {n} weeks"
-    return (f"{step} down to {qty(recent)} a week from a usual {qty(usual)} "
-            f"(goal {qty(float(goal[-1]))})")
+        return f"{words(step)} goal missed in {missed} of the last {n} weeks"
+    return (f"{words(step)} down to {count(recent)} a week from a usual {count(usual)} "
+            f"(goal {count(goal[-1], up=True)})")
 
 
 def _flag(ctx: CoachContext, rep: str, step: str, v: np.ndarray, g: pd.DataFrame,
@@ -105,16 +105,18 @@ def _flag(ctx: CoachContext, rep: str, step: str, v: np.ndarray, g: pd.DataFrame
         rep=rep, rule="activity_goal_missed", step=step,
         title=_title(step, int(missed.sum()), n, recent, goal, usual),
         evidence=(
-            f"goal: {_goal_text(g)}; usual pace {qty(usual)} a week (median of the weeks "
+            f"goal: {_goal_text(g)}; usual pace {count(usual)} a week (median of the weeks "
             f"before)",
-            f"{step} per week, last {n}: {' '.join(qty(x) for x in v)} (median {qty(recent)})",
-            f"{int(missed.sum())} weeks more than {c.goal_tolerance:.0%} under "
+            f"{words(step)} per week, last {n}: {' '.join(count(x) for x in v)} (median "
+            f"{count(recent)})",
+            f"{int(missed.sum())} weeks more than {pct(c.goal_tolerance)} under "
             + ("the goal or the usual pace, whichever is higher" if c.require_change
                else "the goal"),
-            f"{qty(short)} a week short, each worth {money(value)} in expected revenue",
+            f"{count(short, up=True)} a week short, each worth {money(value)} in expected "
+            "revenue",
         ),
         money=short * value * c.horizon_weeks,
-        questions=fill(MISSED_GOAL, goal=qty(float(goal[-1]))),
+        questions=fill(MISSED_GOAL, goal=count(goal[-1], up=True)),
         figures={"volumes": [float(x) for x in v], "goals": [float(x) for x in goal],
                  "goal_source": list(g["source"]), "weeks_missed": int(missed.sum()),
                  "recent_median": recent, "usual": usual, "shortfall_per_week": short},
@@ -133,4 +135,5 @@ def run(ctx: CoachContext) -> list[Flag]:
 
 RULE = register(Rule(
     name="activity_goal_missed",
-    summary="weekly activity goal missed in k of the last n weeks", run=run))
+    summary="weekly activity goal missed in k of the last n weeks", run=run,
+    label="Activity goal missed"))

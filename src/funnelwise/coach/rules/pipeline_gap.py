@@ -25,7 +25,7 @@ from funnelwise.coach.context import CoachContext
 from funnelwise.coach.questions import PIPELINE_CONVERSION, PIPELINE_VOLUME, fill
 from funnelwise.coach.rules import Flag, Rule, register
 from funnelwise.coach.stats import prob_short
-from funnelwise.coach.text import money, qty, week
+from funnelwise.formats import chance, count, date, money, pct, words
 
 
 def opportunity_step(ctx: CoachContext) -> str | None:
@@ -75,7 +75,7 @@ def _flag(ctx: CoachContext, step: str, row: pd.Series, created: float, p: float
     shares = _shares(ctx, rep, str(row["period"]), row, upto)
     at = _where(ctx, shares)
     value = ctx.plans.unit_value(rep, step)
-    where = "; ".join(f"{s} {x:.0%}" for s, x in zip(ctx.steps, shares, strict=False))
+    where = "; ".join(f"{words(s)} {pct(x)}" for s, x in zip(ctx.steps, shares, strict=False))
     if at == 0:
         questions = fill(PIPELINE_VOLUME, period=row["period"], step=ctx.steps[0])
     else:
@@ -83,15 +83,17 @@ def _flag(ctx: CoachContext, step: str, row: pd.Series, created: float, p: float
                          next=ctx.steps[at])
     return Flag(
         rep=rep, rule="pipeline_gap", step=step,
-        title=f"{row['period']} at risk: {qty(created)} {step} created of {qty(need)} needed",
+        title=(f"{row['period']} at risk: {count(created)} {words(step)} created of "
+               f"{count(need, up=True)} needed"),
         evidence=(
-            f"{step} for {row['period']} must be created {week(row['start_week'])} to "
-            f"{week(row['end_week'])}; {row['weeks']} weeks so far at "
-            f"{qty(row['per_week'])} a week need {qty(need)}, {qty(created)} created",
-            f"P(creation rate more than {ctx.config.pipeline_shortfall:.0%} under the plan) "
-            f"= {p:.3f}",
+            f"{words(step)} for {row['period']} must be created {date(row['start_week'])} to "
+            f"{date(row['end_week'])}; the {row['weeks']} weeks so far need "
+            f"{count(need, up=True)}, {count(created)} created",
+            f"creation is {chance(p)} more than {pct(ctx.config.pipeline_shortfall)} below "
+            "the plan",
             f"share of the plan done so far: {where}",
-            f"{qty(need - created)} {step} missing, worth {money(value)} each",
+            f"{count(max(need - created, 0.0), up=True)} {words(step)} missing, worth "
+            f"{money(value)} each",
         ),
         money=max(need - created, 0.0) * value, confidence=p, questions=questions,
         figures={"period": row["period"], "created": created, "needed": need,
@@ -117,4 +119,4 @@ def run(ctx: CoachContext) -> list[Flag]:
 RULE = register(Rule(
     name="pipeline_gap",
     summary="pipeline creation below what the next quarters need, given the lead time",
-    run=run))
+    run=run, label="Pipeline gap"))

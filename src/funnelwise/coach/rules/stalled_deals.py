@@ -19,7 +19,7 @@ import pandas as pd
 from funnelwise.coach.context import CoachContext
 from funnelwise.coach.questions import STALLED
 from funnelwise.coach.rules import Flag, Rule, register
-from funnelwise.coach.text import money
+from funnelwise.formats import money
 from funnelwise.metrics.asof import as_of
 from funnelwise.pipeline.review import review
 
@@ -66,4 +66,5 @@ def run(ctx: CoachContext) -> list[Flag]:
 
 
 RULE = register(Rule(
-    name="stalled_deals", summary="open deals stuck in their stage (pipeline review)", run=run))
+    name="stalled_deals", summary="open deals stuck in their stage (pipeline review)", run=run,
+    label="Stalled deals"))

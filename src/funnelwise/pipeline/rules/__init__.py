@@ -11,20 +11,23 @@ a deal out of qualified value; the funnel's `[review] disqualifying` list overri
 Built-in rules register themselves exactly as a third party's would:
 
     register(Rule(name="no_next_step", summary="...", disqualifying=False,
-                  flag=my_flag, evidence=lambda row: f"..."))
+                  flag=my_flag, evidence=lambda row: f"...", label="No next step"))
+
+`name` is the id JSON and CSV carry; `label` is what a manager reads in tables, the brief and
+the dashboard (the name in words when a rule gives none). Evidence is written with
+`funnelwise.formats` (money, percent, days, dates), so it reads as every other figure does.
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import ibis.expr.types as ir
-import pandas as pd
 
 from funnelwise.errors import unknown_name
+from funnelwise.formats import missing, words
 from funnelwise.metrics.asof import AsOf
 from funnelwise.pipeline.config import ReviewConfig
 from funnelwise.schema.crm import Crm
@@ -55,6 +58,11 @@ class Rule:
     disqualifying: bool
     flag: Callable[[Context], ir.Table]
     evidence: Callable[[Row], str]
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.label:
+            object.__setattr__(self, "label", words(self.name).capitalize())
 
 
 RULES: dict[str, Rule] = {}
@@ -90,32 +98,16 @@ def disqualifies(rule: Rule, config: ReviewConfig) -> bool:
     return rule.name in config.disqualifying
 
 
-def days(v: Any) -> str:
-    return f"{float(v):,.0f} days" if _ok(v) else "unknown days"
-
-
-def pct(v: Any) -> str:
-    return f"{float(v):.0%}" if _ok(v) else "–"
+def label(name: str) -> str:
+    """The label of the rule registered as `name` (the name in words for an unknown one)."""
+    _load_builtins()
+    rule = RULES.get(name)
+    return rule.label if rule else words(name).capitalize()
 
 
 def whole(v: Any) -> int:
     """A count, 0 when missing."""
-    return int(v) if _ok(v) else 0
-
-
-def day(v: Any) -> str:
-    """A date or timestamp as YYYY-MM-DD."""
-    if not _ok(v):
-        return "unknown"
-    return v.date().isoformat() if isinstance(v, dt.datetime) else str(v)[:10]
-
-
-def _ok(v: Any) -> bool:
-    """Not missing (None, NaN, NaT or NA); numbers and timestamps are checked first, as most
-    evidence values are one or the other."""
-    if isinstance(v, float | dt.datetime):
-        return v == v  # false for NaN and NaT
-    return v is not None and not bool(pd.isna(v))
+    return 0 if missing(v) else int(v)
 
 
 def _load_builtins() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
-from funnelwise.numbers import money
+from funnelwise.formats import count, money, multiple
 from funnelwise.pipeline.history import closed_deals
 from funnelwise.pipeline.rules import Context, Row, Rule, register, whole
 
@@ -33,16 +33,16 @@ def flag(ctx: Context) -> ir.Table:
 
 
 def evidence(r: Row) -> str:
-    head = f"amount {money(r['amount'])} is {r['value']:.1f}x"
+    head = f"amount {money(r['amount'])} is {multiple(r['value'])}"
     if r["own"]:
         return (f"{head} the rep's average won deal ({money(r['reference'])} over "
-                f"{whole(r['wins']):,} wins; largest {money(r['rep_max'])}); "
-                f"limit {r['threshold']:g}x")
+                f"{count(r['wins'])} wins; largest {money(r['rep_max'])}); "
+                f"limit {multiple(r['threshold'])}")
     return (f"{head} the organisation's average won deal ({money(r['reference'])} over "
-            f"{whole(r['wins']):,} wins; the rep has {whole(r['rep_wins'])}); "
-            f"limit {r['threshold']:g}x")
+            f"{count(r['wins'])} wins; the rep has {count(whole(r['rep_wins']))}); "
+            f"limit {multiple(r['threshold'])}")
 
 
 RULE = register(Rule(
     name="amount_above_history", summary="amount far above the rep's won deals",
-    disqualifying=True, flag=flag, evidence=evidence))
+    disqualifying=True, flag=flag, evidence=evidence, label="Amount far above history"))

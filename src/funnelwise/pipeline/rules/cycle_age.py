@@ -9,8 +9,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from funnelwise.formats import count, days, pct
 from funnelwise.pipeline.history import won_cycle
-from funnelwise.pipeline.rules import Context, Row, Rule, days, pct, register, whole
+from funnelwise.pipeline.rules import Context, Row, Rule, register
 
 
 def flag(ctx: Context) -> ir.Table:
@@ -22,10 +23,11 @@ def flag(ctx: Context) -> ir.Table:
 
 
 def evidence(r: Row) -> str:
-    return (f"{days(r['value'])} old; {pct(r['quantile'])} of the {whole(r['won']):,} won deals "
-            f"closed within {days(r['threshold'])} of creation")
+    return (f"{days(r['value'], unit=True)} old; {pct(r['quantile'])} of the "
+            f"{count(r['won'])} won deals closed within {days(r['threshold'], unit=True)} of "
+            "creation")
 
 
 RULE = register(Rule(
     name="older_than_won_cycle", summary="older than most won deals took to close",
-    disqualifying=False, flag=flag, evidence=evidence))
+    disqualifying=False, flag=flag, evidence=evidence, label="Older than won deals get"))

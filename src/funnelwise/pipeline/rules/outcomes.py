@@ -16,9 +16,10 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from funnelwise.formats import count, pct, words
 from funnelwise.metrics.dimensions import count_if
 from funnelwise.metrics.progress import opportunity_progress
-from funnelwise.pipeline.rules import Context, Row, Rule, Skip, pct, register, whole
+from funnelwise.pipeline.rules import Context, Row, Rule, Skip, register, whole
 from funnelwise.pipeline.snapshot import closed_before
 
 
@@ -75,12 +76,12 @@ def flag(ctx: Context) -> ir.Table:
 
 
 def evidence(r: Row) -> str:
-    head = f"no {r['kind']}, required at {r['stage']}"
+    head = f"no {words(r['kind'])}, required at {r['stage']}"
     with_n, without_n = whole(r["with_n"]), whole(r["without_n"])
     if not (with_n and without_n):
         return f"{head}; too few past deals reached {r['stage']} to compare"
     text = (f"{head}; past deals at {r['stage']} without it won {pct(r['value'])} "
-            f"(of {without_n:,}), with it {pct(r['rate_with'])} (of {with_n:,})")
+            f"(of {count(without_n)}), with it {pct(r['rate_with'])} (of {count(with_n)})")
     if not r["disqualifying"]:
         text += ": here deals without it win about as often, so it does not disqualify"
     return text
@@ -88,4 +89,4 @@ def evidence(r: Row) -> str:
 
 RULE = register(Rule(
     name="missing_outcomes", summary="customer outcomes required at its stage not achieved",
-    disqualifying=True, flag=flag, evidence=evidence))
+    disqualifying=True, flag=flag, evidence=evidence, label="Missing customer outcomes"))

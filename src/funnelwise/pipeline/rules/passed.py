@@ -9,8 +9,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from funnelwise.formats import date, days
 from funnelwise.metrics.asof import days_between
-from funnelwise.pipeline.rules import Context, Row, Rule, day, days, register
+from funnelwise.pipeline.rules import Context, Row, Rule, register
 
 
 def flag(ctx: Context) -> ir.Table:
@@ -22,10 +23,10 @@ def flag(ctx: Context) -> ir.Table:
 
 
 def evidence(r: Row) -> str:
-    return (f"expected close {day(r['expected_close_date'])} passed "
-            f"{days(r['value'])} before the review date")
+    return (f"expected close {date(r['expected_close_date'])} passed "
+            f"{days(r['value'], unit=True)} before the review date")
 
 
 RULE = register(Rule(
     name="close_date_passed", summary="open after its expected close date",
-    disqualifying=False, flag=flag, evidence=evidence))
+    disqualifying=False, flag=flag, evidence=evidence, label="Close date passed"))

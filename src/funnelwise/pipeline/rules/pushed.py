@@ -10,8 +10,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from funnelwise.formats import count, date
 from funnelwise.metrics.asof import days_between
-from funnelwise.pipeline.rules import Context, Row, Rule, Skip, day, register, whole
+from funnelwise.pipeline.rules import Context, Row, Rule, Skip, register
 
 
 def _history(ctx: Context) -> ir.Table:
@@ -43,11 +44,11 @@ def flag(ctx: Context) -> ir.Table:
 
 
 def evidence(r: Row) -> str:
-    times = "once" if r["value"] == 1 else f"{r['value']:.0f} times"
-    return (f"expected close pushed {times}: first forecast {day(r['first_date'])}, "
-            f"now {day(r['last_date'])} ({whole(r['moved']):+,} days)")
+    times = "once" if r["value"] == 1 else f"{count(r['value'])} times"
+    return (f"expected close pushed {times}: first forecast {date(r['first_date'])}, "
+            f"now {date(r['last_date'])} ({count(r['moved'], signed=True)} days)")
 
 
 RULE = register(Rule(
     name="close_date_pushed", summary="expected close date moved later",
-    disqualifying=False, flag=flag, evidence=evidence))
+    disqualifying=False, flag=flag, evidence=evidence, label="Close date pushed"))

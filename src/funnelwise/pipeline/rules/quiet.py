@@ -10,8 +10,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from funnelwise.formats import date, days, missing
 from funnelwise.metrics.asof import days_between
-from funnelwise.pipeline.rules import Context, Row, Rule, Skip, day, days, register
+from funnelwise.pipeline.rules import Context, Row, Rule, Skip, register
 
 
 def _touches(a: ir.Table, o: ir.Table) -> ir.Table:
@@ -43,13 +44,14 @@ def flag(ctx: Context) -> ir.Table:
 
 
 def evidence(r: Row) -> str:
-    limit = f"limit {days(r['threshold'])}"
-    if day(r["last_touch"]) == "unknown":
-        return f"no customer activity in the {days(r['value'])} since it was created; {limit}"
-    return (f"no customer activity for {days(r['value'])} (last on {day(r['last_touch'])}); "
-            f"{limit}")
+    limit = f"limit {days(r['threshold'], unit=True)}"
+    if missing(r["last_touch"]):
+        return (f"no customer activity in the {days(r['value'], unit=True)} since it was "
+                f"created; {limit}")
+    return (f"no customer activity for {days(r['value'], unit=True)} (last on "
+            f"{date(r['last_touch'])}); {limit}")
 
 
 RULE = register(Rule(
     name="no_customer_activity", summary="no customer activity or outcome for too long",
-    disqualifying=True, flag=flag, evidence=evidence))
+    disqualifying=True, flag=flag, evidence=evidence, label="No customer activity"))

@@ -9,8 +9,9 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from funnelwise.formats import count, days, pct
 from funnelwise.pipeline.history import stage_thresholds
-from funnelwise.pipeline.rules import Context, Row, Rule, days, pct, register, whole
+from funnelwise.pipeline.rules import Context, Row, Rule, register
 
 
 def flag(ctx: Context) -> ir.Table:
@@ -24,13 +25,14 @@ def flag(ctx: Context) -> ir.Table:
 
 
 def evidence(r: Row) -> str:
-    text = (f"{days(r['value'])} in {r['stage']}; {pct(r['quantile'])} of the "
-            f"{whole(r['won_deals']):,} won deals left it within {days(r['threshold_days'])}")
+    text = (f"{days(r['value'], unit=True)} in {r['stage']}; {pct(r['quantile'])} of the "
+            f"{count(r['won_deals'])} won deals left it within "
+            f"{days(r['threshold_days'], unit=True)}")
     if r["threshold"] != r["threshold_days"]:
-        text += f" (limit {days(r['threshold'])})"
+        text += f" (limit {days(r['threshold'], unit=True)})"
     return text
 
 
 RULE = register(Rule(
     name="stalled_in_stage", summary="in its stage longer than most won deals were",
-    disqualifying=False, flag=flag, evidence=evidence))
+    disqualifying=False, flag=flag, evidence=evidence, label="Stalled in its stage"))

@@ -69,7 +69,7 @@ def test_backtest_on_maven_prints_both_tables(maven_path):
     assert result.exit_code == 0, result.output
     assert "Backtest: accuracy per method" in result.stdout
     assert "Backtest: forecast and actual per origin" in result.stdout
-    for method in ("funnelwise", "stage_weighted", "run_rate"):
+    for method in ("Funnelwise model", "Stage-weighted pipeline", "Run rate"):  # labels
         assert method in result.stdout
 
 

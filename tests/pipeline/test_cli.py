@@ -31,8 +31,9 @@ def test_coverage_table_says_why(coverage_path):
     result = run("coverage", "-w", str(coverage_path), "--period", "2026-Q3", "--as-of",
                  "2026-07-01", "--prior-strength", "0")
     assert result.exit_code == 0, result.output
-    assert "hi inflated: 6.0x against 2.0x needed" in result.stdout
-    assert "lo under-covered: needs 5.0x at a 20% value win rate, has 3.0x" in result.stdout
+    said = " ".join(result.stdout.split())  # lines wrap at the terminal's width
+    assert "Hana High (hi) inflated: 6.0x against 2.0x needed" in said
+    assert "Lou Low (lo) under-covered: needs 5.0x at a value win rate of 20.0%, has 3.0x" in said
 
 
 def test_coverage_defaults_to_the_quarter_of_the_review_date(coverage_path):

@@ -130,8 +130,8 @@ def test_json_twin_equals_the_cli_commands_the_page_prints(whole, sim_path):
 def test_verdict_names_the_closest_method_and_the_coverage(whole):
     scores = {r["method"]: r for r in whole["backtest"]["backtest"]}
     best = min(scores.values(), key=lambda r: r["wape"])
-    assert whole["verdict"].startswith(f"{best['method']} came closest over 2 origins")
-    assert "funnelwise 1 of 2" in whole["verdict"]
+    assert whole["verdict"].startswith(f"{best['method_label']} came closest over 2 origins")
+    assert "Funnelwise model 1 of 2" in whole["verdict"]
     assert "thin evidence" in whole["verdict"]
 
 
@@ -190,8 +190,8 @@ def test_short_history_shows_the_forecast_and_says_why_the_backtest_is_thin(clie
     assert body["forecast"] == cli_json(org_path, body["commands"]["forecast"])
     assert body["backtest"] == cli_json(org_path, body["commands"]["backtest"])
     assert body["verdict"].startswith(
-        "stage_weighted came closest over 1 origin with a WAPE of 85.2%; funnelwise was "
-        "second at 100.0%.")
+        "Stage-weighted pipeline came closest over 1 origin with a WAPE of 85.2%; Funnelwise "
+        "model was second at 100.0%.")
     assert "too few to judge the intervals" in body["verdict"]
     html = client.get("/forecast").text
     assert html.count('class="plotly-graph-div"') == 2
@@ -208,7 +208,7 @@ def test_horizon_and_origins_choose_the_period_and_the_origins(org_path):
     assert data["forecast"] == cli_json(org_path, data["commands"]["forecast"])
     assert data["backtest"] == cli_json(org_path, data["commands"]["backtest"])
     assert data["backtest"]["backtest"][0]["actual"] == 468_500.0
-    assert data["verdict"].startswith("funnelwise came closest over 3 origins")
+    assert data["verdict"].startswith("Funnelwise model came closest over 3 origins")
 
 
 @pytest.mark.parametrize(("as_of", "quarter", "year"), [

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from funnelwise.errors import UserError
+from funnelwise.formats import count
 from funnelwise.io import presets
 from funnelwise.io.importer import run_import
 from funnelwise.io.workspace import Workspace
@@ -227,7 +228,7 @@ def test_rep_page_shows_the_disqualifying_flag(pclient):
     assert [(f["rule"], f["disqualifying"]) for f in deals[0]["flags"]] == [
         ("amount_above_history", True)]
     html = pclient.get("/reps/ben").text
-    assert "✗ amount_above_history: amount 400.0k is 12.0x" in html
+    assert "✗ Amount far above history: amount 400.0k is 12.0x" in html
 
 
 def test_rep_plan_is_the_plan_cli_row(pclient, pipe_path):
@@ -247,7 +248,7 @@ def test_rep_plan_is_the_plan_cli_row(pclient, pipe_path):
     assert all(w["plan"] is None for w in weeks if w not in inside)
     assert all(w["vs_plan"] == pytest.approx(w["volume"] / need["per_week"]) for w in inside)
     html = pclient.get("/reps/ben").text
-    assert f"plan needs {need['per_week']:.1f} outreach a week" in html
+    assert f"plan needs {count(need['per_week'], up=True)} outreach a week" in html
     assert "Actual / plan" in html
 
 

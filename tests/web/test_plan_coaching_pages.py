@@ -18,11 +18,11 @@ import pytest
 from funnelwise.coach.config import coach_config, targets_config
 from funnelwise.coach.scoped import coaching
 from funnelwise.errors import UserError
+from funnelwise.formats import money, named
 from funnelwise.io import presets
 from funnelwise.io.importer import run_import
 from funnelwise.io.workspace import Workspace
 from funnelwise.metrics.scope import Scope, restrict
-from funnelwise.numbers import money
 from funnelwise.periods import parse_period
 from funnelwise.plan.estimate import Options
 from funnelwise.plan.groups import load_groups
@@ -117,7 +117,7 @@ def test_plan_page_shows_money_rates_and_the_team_fallback(qclient):
 
 def test_coaching_page_shows_questions_evidence_and_deals(qclient):
     html = qclient.get(f"/coaching?week={WEEK}").text
-    assert "Monday brief, week of 9 Mar 2026" in html
+    assert "Monday brief, week of 2026-03-09" in html
     assert "Open with: “You are doing the work, but fewer meeting turn into qualified" in html
     assert "o042" in html and "No red flags this week." in html  # Leo Marsh: deals only
     assert 'type="date" name="week" value="2026-03-09"' in html
@@ -203,12 +203,12 @@ def test_coaching_sections_are_the_cli_brief(qclient, quota_path):
         assert all(f"- {line}\n" in md for line in m["status"])
         for i, c in enumerate(m["conversations"], start=1):
             assert f"{i}. **{c['name']}** ({c['rep']}), {money(c['money'])} at stake: " \
-                   f"{c['title']}" in md
+                   f"{c['flags'][0]['rule_label']}: {c['title']}" in md
             assert f'Open with: "{c["opener"]}"' in md
         for s in m["bright_spots"]:
             assert f"- **{s['name']}** ({s['rep']}): {s['title']}" in md
         for d in m["deals"]:
-            assert f"| {d['opportunity_id']} | {d['rep']} | {d['stage']} | " \
+            assert f"| {d['opportunity_id']} | {named(d['rep'], d['name'])} | {d['stage']} | " \
                    f"{money(d['amount'])} |" in md
     mia = page["managers"][1]
     assert [c["rep"] for c in mia["conversations"]] == ["ana"]

@@ -110,7 +110,7 @@ def test_rep_page_has_open_deals_with_the_reviews_flags(client):
     assert sorted(flags) == ["close_date_passed", "older_than_won_cycle"]
     assert not any(f["disqualifying"] for f in flags.values())
     assert flags["older_than_won_cycle"]["evidence"] == (
-        "67 days old; 90% of the 14 won deals closed within 49 days of creation")
+        "67 days old; 90.0% of the 14 won deals closed within 49 days of creation")
     amounts = [d["amount"] for d in body["open_deals"]]
     assert amounts == sorted(amounts, reverse=True)
     weeks = body["activity"]["weeks"]

@@ -12,48 +12,50 @@ from funnelwise.cli.common import (
     ExplainOpt,
     Format,
     FormatOpt,
+    OutOpt,
     WorkspaceOpt,
-    console,
+    day_option,
+    emit,
     open_workspace,
     user_errors,
 )
 from funnelwise.cli.forecast_cmd import MethodOpt, SeedOpt
+from funnelwise.errors import UserError
 from funnelwise.forecast.backtest import DRAWS
 
 ORDER = 61
 
-DateOpt = Annotated[dt.datetime, typer.Option(formats=["%Y-%m-%d"])]
-
-
 @user_errors
 def backtest(
-    from_: Annotated[dt.datetime, typer.Option(
-        "--from", formats=["%Y-%m-%d"], help="First origin (YYYY-MM-DD).")],
-    to: Annotated[dt.datetime, typer.Option(
-        "--to", formats=["%Y-%m-%d"], help="Last origin (YYYY-MM-DD), included.")],
-    horizon: Annotated[str, typer.Option(help="Period forecast from each origin: 1q, 1m, 1y."
-                                         )] = "1q",
+    from_: Annotated[dt.date, day_option("--from", "First origin.")],
+    to: Annotated[dt.date, day_option("--to", "Last origin, included.")],
+    horizon: Annotated[str, typer.Option(
+        metavar="1m|1q|1y", help="Period forecast from each origin (2q, 6m: any count).")
+    ] = "1q",
     every: Annotated[str | None, typer.Option(
-        help="Step between origins (default: the horizon), e.g. 1m.")] = None,
+        metavar="STEP", help="Step between origins (default: the horizon), e.g. 1m.")] = None,
     method: MethodOpt = "all", workspace: WorkspaceOpt = DEFAULT_WORKSPACE,
     format: FormatOpt = Format.table, explain: ExplainOpt = False,
     draws: Annotated[int, typer.Option(min=100, help="Monte Carlo draws per forecast.")] = DRAWS,
-    seed: SeedOpt = 0,
+    seed: SeedOpt = 0, out: OutOpt = None,
 ) -> None:
-    """WAPE, bias, P10-P90 coverage and Brier score per method, with no look-ahead."""
+    """WAPE, bias, P10-P90 coverage and Brier score per method, with no look-ahead.
+
+    Example: funnelwise backtest --from 2025-07-01 --to 2026-04-01 --horizon 1q
+    """
     from funnelwise.forecast.backtest import run_backtest
     from funnelwise.forecast.horizon import origins, parse_horizon
     from funnelwise.forecast.results import backtest_results, method_names
-    from funnelwise.presentation.forecast import emit_many
 
+    if from_ > to:
+        raise UserError(f"--from {from_} is after --to {to}: give the earlier date first")
     span = parse_horizon(horizon)
     step = parse_horizon(every) if every else span
-    days = origins(from_.date(), to.date(), step)
+    days = origins(from_, to, step)
     with open_workspace(workspace) as ws:
         b = run_backtest(ws.crm(), methods=method_names(method), origins=days, horizon=span,
                          draws=draws, seed=seed)
-        emit_many(backtest_results(b), fmt_name=format.value, explain=explain,
-                  console=console, csv_index=1)
+    emit(list(backtest_results(b)), format, explain, out=out)
 
 
 def register(app: typer.Typer) -> None:

@@ -19,16 +19,16 @@ from funnelwise.cli.common import (
     user_errors,
 )
 from funnelwise.coach.brief import Brief, make_brief
-from funnelwise.coach.text import week as week_text
 from funnelwise.errors import UserError
+from funnelwise.formats import date
 from funnelwise.metrics.scope import Scope, check
 from funnelwise.presentation.brief import to_html, to_markdown
 
 ORDER = 61
 
 OutOpt = Annotated[Path | None, typer.Option(
-    "--out", help="Write to this file: .md for Markdown, .html for a self-contained page "
-                  "(default: Markdown on the terminal).")]
+    "--out", "-o", metavar="PATH", help="Write to this file: .md for Markdown, .html for a "
+    "self-contained page (default: Markdown on the terminal).")]
 
 
 MARKDOWN, HTML = (".md", ".markdown"), (".html", ".htm")
@@ -55,6 +55,8 @@ def brief(
     """The Monday brief per manager: status, who to talk to and what to ask, deals to review.
 
     Bright spots worth sharing are in it too; Markdown by default, --out brief.html for a page.
+
+    Example: funnelwise brief --manager "Harper Hall" --out brief.html
     """
     with open_workspace(workspace) as ws:
         crm = ws.crm(funnel_override(funnel))
@@ -62,7 +64,7 @@ def brief(
         if out is not None:
             render_check(out)
         config, targets = settings(crm.funnel, target)
-        result = make_brief(crm, week=week.date() if week else None, manager=manager,
+        result = make_brief(crm, week=week, manager=manager,
                             config=config, targets=targets)
     text = render(result, out)
     if out is None:
@@ -72,7 +74,8 @@ def brief(
         out.write_text(text, encoding="utf-8")
     except OSError as exc:
         raise UserError(f"cannot write {out}: {exc.strerror}") from exc
-    console.print(f"brief for the week of {week_text(result.week)} written to {out}")
+    console.print(f"brief for the week of {date(result.week)} written to {out}", markup=False,
+                  highlight=False)
 
 
 def register(app: typer.Typer) -> None:

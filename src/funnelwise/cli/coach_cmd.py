@@ -3,48 +3,48 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
-import sys
 from typing import Annotated
 
 import typer
-from rich.markup import escape
 
 from funnelwise.cli.common import (
     DEFAULT_WORKSPACE,
     Format,
     FormatOpt,
     FunnelOpt,
+    OutOpt,
     WorkspaceOpt,
-    console,
+    day_option,
+    emit,
     funnel_override,
     open_workspace,
+    rate_option,
     user_errors,
 )
 from funnelwise.coach.config import CoachConfig, Targets, coach_config, targets_config
 from funnelwise.coach.context import build_context
-from funnelwise.coach.rules import Flag, run_rules
+from funnelwise.coach.rules import run_rules
 from funnelwise.coach.status import reps_of
-from funnelwise.coach.text import week as week_text
-from funnelwise.metrics.result import MetricResult
 from funnelwise.metrics.scope import Scope, check
 from funnelwise.presentation import coach as views
-from funnelwise.presentation import tables
 from funnelwise.schema.funnel import Funnel
 
 ORDER = 60
 
-WeekOpt = Annotated[dt.datetime | None, typer.Option(
-    "--week", formats=["%Y-%m-%d"],
-    help="A day of the week to coach (default: the last week with data through Friday).")]
-ManagerOpt = Annotated[str | None, typer.Option("--manager", help="Only this manager's reps.")]
-RuleOpt = Annotated[list[str] | None, typer.Option("--rule", help="Only these rules (repeat).")]
+WeekOpt = Annotated[dt.date | None, day_option(
+    "--week", "A day of the week to coach (default: the last week with data through Friday).")]
+ManagerOpt = Annotated[str | None, typer.Option("--manager", metavar="NAME",
+                                                help="Only this manager's reps.")]
+RuleOpt = Annotated[list[str] | None, typer.Option(
+    "--rule", metavar="RULE", help="Only this rule; repeat for several "
+    "(activity_goal_missed, conversion_drop, pipeline_gap, stalled_deals).")]
 TargetOpt = Annotated[float | None, typer.Option(
-    "--target", min=0.0, help="Weekly activity goal for reps without a plan ([targets]).")]
-ConfidenceOpt = Annotated[float | None, typer.Option(
-    "--confidence", help="Posterior probability a drop or pipeline gap needs (default 0.97).")]
-MinDropOpt = Annotated[float | None, typer.Option(
-    "--min-drop", help="A drop counts when the rate fell by more than this share (0.1).")]
+    "--target", min=0.0, metavar="NUMBER",
+    help="Weekly activity goal for reps without a plan ([targets] in the funnel file).")]
+ConfidenceOpt = Annotated[float | None, rate_option(
+    "--confidence", "How likely a drop or pipeline gap must be to flag (default 97%).")]
+MinDropOpt = Annotated[float | None, rate_option(
+    "--min-drop", "A drop counts when the rate fell by more than this share (default 10%).")]
 RecentOpt = Annotated[int | None, typer.Option(
     "--recent-weeks", help="The recent window in weeks (8).")]
 MissedOpt = Annotated[int | None, typer.Option(
@@ -63,11 +63,13 @@ def coach(
     target: TargetOpt = None, confidence: ConfidenceOpt = None, min_drop: MinDropOpt = None,
     recent_weeks: RecentOpt = None, missed_weeks: MissedOpt = None,
     workspace: WorkspaceOpt = DEFAULT_WORKSPACE, funnel: FunnelOpt = None,
-    format: FormatOpt = Format.table,
+    format: FormatOpt = Format.table, out: OutOpt = None,
 ) -> None:
     """Red flags of the week, ranked by money at stake, with evidence and questions to ask.
 
     Missed activity goals, real conversion drops, pipeline gaps, stalled deals.
+
+    Example: funnelwise coach --week 2026-06-22 --manager "Harper Hall"
     """
     with open_workspace(workspace) as ws:
         crm = ws.crm(funnel_override(funnel))
@@ -75,33 +77,12 @@ def coach(
         config, targets = settings(crm.funnel, target, confidence=confidence,
                                    min_drop=min_drop, recent_weeks=recent_weeks,
                                    missed_weeks=missed_weeks)
-        ctx = build_context(crm, week=week.date() if week else None, config=config,
-                            targets=targets)
+        ctx = build_context(crm, week=week, config=config, targets=targets)
         mine = set(reps_of(ctx, manager))
         flags = [f for f in run_rules(ctx, rule) if f.rep in mine]
     names = {r: ctx.name(r) for r in mine}
-    result = views.flags_result(flags, names, ctx.week.isoformat(), config, ctx.notes)
-    if format is Format.json:
-        payload = {"week": ctx.week.isoformat(), "manager": manager,
-                   "settings": result.filters, "notes": list(ctx.notes),
-                   "flags": [views.flag_record(f, names[f.rep], i)
-                             for i, f in enumerate(flags, start=1)]}
-        sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
-    elif format is Format.csv:
-        sys.stdout.write(tables.to_csv(result))
-    else:
-        _print(flags, names, result, ctx.week, ctx.notes)
-
-
-def _print(flags: list[Flag], names: dict[str, str], result: MetricResult, week: dt.date,
-           notes: tuple[str, ...]) -> None:
-    if flags:
-        console.print(tables.rich_table(result, title=f"Red flags, week of {week_text(week)}"))
-        views.print_flag_details(console, flags, names)
-    else:
-        console.print(f"No red flags in the week of {week_text(week)}.")
-    for note in notes:
-        console.print(f"[dim]{escape(note)}[/dim]", highlight=False)
+    emit(views.coach_output(flags, names, week=ctx.week, manager=manager, config=config,
+                            notes_=ctx.notes), format, out=out)
 
 
 def register(app: typer.Typer) -> None:

@@ -22,9 +22,13 @@ def demo(
     weeks: Annotated[int, typer.Option(min=8)] = 52,
     seed: int = 7,
 ) -> None:
-    """Simulate a sales org, import it, print its funnel, win rates, cycle and Monday brief."""
+    """Simulate a sales org, import it, print its funnel, win rates, cycle and Monday brief.
+
+    Example: funnelwise demo --workspace demo.duckdb --reps 20 --weeks 52
+    """
     from rich.markdown import Markdown
 
+    from funnelwise.cli.common import read_settings, rep_names
     from funnelwise.coach.brief import make_brief
     from funnelwise.io import presets
     from funnelwise.io.importer import run_import
@@ -33,7 +37,7 @@ def demo(
     from funnelwise.metrics.funnel import funnel
     from funnelwise.metrics.winrates import winrates
     from funnelwise.presentation.brief import to_markdown
-    from funnelwise.presentation.tables import print_table
+    from funnelwise.presentation.tables import view
     from funnelwise.simulate import SimConfig, simulate_org, write_org
 
     workspace.unlink(missing_ok=True)
@@ -43,17 +47,20 @@ def demo(
         with console.status("importing"), Workspace(workspace) as ws:
             run_import(ws, [Path(tmp)], presets.get("canonical"))
     with Workspace(workspace) as ws:
+        read_settings(ws)
         crm = ws.crm()
+        names = rep_names(crm)
         console.rule(f"funnelwise demo: {reps} simulated reps, {weeks} weeks -> {workspace}")
-        print_table(console, funnel(crm, by="all"), title="Team funnel")
-        print_table(console, winrates(crm, by="rep"), title="Win rates by rep")
-        print_table(console, cycle(crm, by="team"), title="Sales cycle by team (days)")
+        console.print(view(funnel(crm, by="all"), title="Team funnel"))
+        console.print(view(winrates(crm, by="rep"), title="Win rates by rep", names=names))
+        console.print(view(cycle(crm, by="team"), title="Sales cycle by team (days)"))
         with console.status("preparing the Monday brief"):
             brief = to_markdown(make_brief(crm))
         console.rule("The Monday brief (funnelwise brief --out brief.html)")
         console.print(Markdown(brief))
     console.print(f"\nExplore it: funnelwise winrates --workspace {workspace} --by team "
-                  f"--format json   (see README for every command)")
+                  f"--format json   (see README for every command)", markup=False,
+                  highlight=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -17,14 +17,17 @@ ORDER = 15
 @user_errors
 def export(
     out: Annotated[Path | None, typer.Option(
-        help="Folder to write <table>.parquet and funnel.toml into.")] = None,
+        metavar="FOLDER", help="Folder to write <table>.parquet and funnel.toml into.")] = None,
     funnel: Annotated[Path | None, typer.Option(
-        help="Write only the funnel stored with the data to this TOML file, to edit and pass "
-             "to `import --funnel`.")] = None,
+        metavar="PATH", help="Write only the funnel stored with the data to this TOML file, "
+        "to edit and pass to `import --funnel`.")] = None,
     workspace: WorkspaceOpt = DEFAULT_WORKSPACE,
 ) -> None:
-    """Write every canonical table as Parquet (a folder `--workspace` and `--engine spark`
-    read), or with --funnel only the workspace's funnel."""
+    """Write every canonical table as Parquet (a folder --workspace and --engine spark read),
+    or with --funnel only the workspace's funnel.
+
+    Example: funnelwise export --out tables/ (or --funnel funnel.toml)
+    """
     from funnelwise.cli.common import open_workspace
 
     if (out is None) == (funnel is None):
@@ -39,7 +42,7 @@ def export(
         assert out is not None
         counts = export_parquet(ws, out)
     summary = ", ".join(f"{name} {rows:,}" for name, rows in counts.items())
-    console.print(f"wrote {out}: {summary}")
+    console.print(f"wrote {out}: {summary}", markup=False, highlight=False)
 
 
 def _write_funnel(text: str, path: Path) -> None:

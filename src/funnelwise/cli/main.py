@@ -18,18 +18,36 @@ import pkgutil
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Annotated
 
 import typer
 
 import funnelwise.cli
+from funnelwise.cli.help import App, Group, version
 
 HELP = ("Manage B2B sales by outcomes: plan backwards from quota, review pipeline on evidence, "
         "coach on leading indicators.")
 
 
+def show_version(asked: bool) -> None:
+    if asked:
+        typer.echo(f"funnelwise {version()}")
+        raise typer.Exit()
+
+
+def _root(version: Annotated[bool, typer.Option(
+        "--version", is_eager=True, callback=show_version,
+        help="Print the version and exit.")] = False) -> None:
+    """Manage B2B sales by outcomes: plan backwards from quota, review pipeline on evidence,
+    coach on leading indicators."""
+
+
 def new_app() -> typer.Typer:
-    """An empty `funnelwise` command group."""
-    return typer.Typer(name="funnelwise", no_args_is_help=True, add_completion=False, help=HELP)
+    """An empty `funnelwise` command group, with `--version`."""
+    built = App(name="funnelwise", no_args_is_help=True, add_completion=False, help=HELP,
+                cls=Group)
+    built.callback()(_root)
+    return built
 
 
 def module_names() -> list[str]:
@@ -106,10 +124,5 @@ def run() -> None:
         __getattr__("app")()
         return
     one = new_app()
-    one.callback()(_group)
     module.register(one)
     one()
-
-
-def _group() -> None:
-    """Nothing to do before the command: the group only holds it."""

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
@@ -21,13 +20,15 @@ from funnelwise.cli.common import (
     FormatOpt,
     FunnelOpt,
     LevelOpt,
+    OutOpt,
     SinceOpt,
     UntilOpt,
     WorkspaceOpt,
-    console,
-    day,
+    emit,
     funnel_override,
     open_workspace,
+    rate_option,
+    rep_names,
     user_errors,
 )
 from funnelwise.errors import UserError
@@ -45,6 +46,7 @@ from funnelwise.plan.reverse import DEFAULT_DRAWS as PLAN_DRAWS
 from funnelwise.plan.volumes import from_frame, from_pairs
 from funnelwise.plan.workspace import PlanSet, make_plans
 from funnelwise.presentation import plan as render
+from funnelwise.presentation.output import Output
 
 ORDER = 40
 
@@ -54,23 +56,25 @@ class RatesMode(StrEnum):
     raw = "raw"
 
 
-QuotaOpt = Annotated[float | None, typer.Option(help="Target revenue for the period.")]
-DealSizeOpt = Annotated[float | None, typer.Option(help="Average won deal size.")]
-WinRateOpt = Annotated[float | None, typer.Option(
-    help="Share of qualified opportunities that are won (0.25 for 25%).")]
+QuotaOpt = Annotated[float | None, typer.Option(metavar="AMOUNT",
+                                               help="Target revenue for the period.")]
+DealSizeOpt = Annotated[float | None, typer.Option(metavar="AMOUNT",
+                                                   help="Average won deal size.")]
+WinRateOpt = Annotated[float | None, rate_option(
+    "--win-rate", "Share of qualified opportunities that are won: 25% or 0.25.")]
 StepOpt = Annotated[list[str] | None, typer.Option(
-    "--step", help="NAME=RATE: the rate at which NAME converts into the next step; repeat "
-                   "from the top of the funnel down, the last converts into a qualified "
-                   "opportunity.")]
+    "--step", metavar="NAME=RATE", help="The rate at which NAME converts into the next step "
+    "(12.5% or 0.125); repeat from the top of the funnel down, the last converts into a "
+    "qualified opportunity.")]
 WeeksOpt = Annotated[float | None, typer.Option(
     min=1, help="Selling weeks (default: the period's days / 7).")]
 CycleOpt = Annotated[float | None, typer.Option(
     help="Sales cycle in days (opportunity to close), for the lead time of explicit inputs.")]
 PeriodOpt = Annotated[str | None, typer.Option(
-    help="Period to plan: 2026-Q3, 2026-07 or 2026 (default: the quarter of the data's "
-         "today if a third of it remains, else the next).")]
+    metavar="PERIOD", help="Period to plan: 2026-Q3, 2026-07 or 2026 (default: the quarter "
+    "of the data's today if a third of it remains, else the next).")]
 PlanByOpt = Annotated[str, typer.Option(
-    "--by", help="Plan per rep, team, manager, region, or all.")]
+    "--by", metavar="rep|team|manager|region|all", help="Whom to plan for.")]
 RatesOpt = Annotated[RatesMode, typer.Option(
     "--rates", help="shrunk: each rep's rates pulled toward the team (small samples); raw.")]
 DrawsOpt = Annotated[int | None, typer.Option(
@@ -81,7 +85,8 @@ MinDealsOpt = Annotated[int, typer.Option(
 StepLagOpt = Annotated[float, typer.Option(
     min=0, help="Days each step above the opportunity happens before the one below it.")]
 WhatIfOpt = Annotated[list[str] | None, typer.Option(
-    "--what-if", help="STEP=RATE, win-rate=RATE or deal-size=AMOUNT; repeat to combine.")]
+    "--what-if", metavar="CHANGE", help="STEP=RATE (15% or 0.15), win-rate=RATE or "
+    "deal-size=AMOUNT; repeat to combine.")]
 
 
 def _period(period: str | None) -> Period | None:
@@ -112,7 +117,8 @@ def _groups(workspace: Path, funnel: Path | None, period: Period | None, opts: O
         span = data_span(crm)
         chosen = span.check(period, "period") if period else default_period(span.today)
         groups = load_groups(crm, chosen, opts, weeks)
-    return groups, Answer(period=chosen, as_of=span.today)
+        names = rep_names(crm)
+    return groups, Answer(period=chosen, as_of=span.today, names=names)
 
 
 @dataclass(frozen=True)
@@ -121,14 +127,11 @@ class Answer:
 
     period: Period | None = None
     as_of: dt.date | None = None
+    names: dict[str, str] = field(default_factory=dict, compare=False)  # rep id -> name
 
     def json(self) -> dict[str, Any]:
         return {"period": self.period.record() if self.period else None,
                 "as_of": self.as_of.isoformat() if self.as_of else None}
-
-
-def _write_json(payload: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(payload, indent=2, default=str) + "\n")
 
 
 def _explain(groups: Groups | None, notes: Sequence[str]) -> None:
@@ -161,12 +164,15 @@ def plan(
     level: LevelOpt = DEFAULT_LEVEL, draws: DrawsOpt = None, seed: SeedOpt = 0,
     min_deals: MinDealsOpt = MIN_DEALS, step_lag_days: StepLagOpt = DEFAULT_STEP_LAG_DAYS,
     workspace: WorkspaceOpt = DEFAULT_WORKSPACE, funnel: FunnelOpt = None,
-    format: FormatOpt = Format.table, explain: ExplainOpt = False,
+    format: FormatOpt = Format.table, explain: ExplainOpt = False, out: OutOpt = None,
 ) -> None:
-    """Plan backwards: wins, opportunities and activity needed per step, per week, and when."""
+    """Plan backwards: wins, opportunities and activity needed per step, per week, and when.
+
+    Example: funnelwise plan --period 2026-Q3 --what-if conversation=15%
+    """
     e = Explicit(quota, deal_size, win_rate, parse_pairs(step, "--step"))
     scenario = WhatIf(tuple(parse_pairs(what_if, "--what-if")))
-    opts = Options(by=by, since=day(since), until=day(until), rates=rates.value, level=level,
+    opts = Options(by=by, since=since, until=until, rates=rates.value, level=level,
                    min_deals=min_deals, step_lag_days=step_lag_days)
     funnels, targets, groups, answer = _inputs(e, opts, _period(period), weeks, cycle_days,
                                                workspace, funnel)
@@ -176,27 +182,20 @@ def plan(
         return
     plans = make_plans(funnels, targets, groups=groups, what_if=scenario, by=by, level=level,
                        draws=n, seed=seed)
-    _emit_plan(plans, format, answer)
+    emit(_plan_output(plans, answer, answer.names), format, out=out)
 
 
-def _emit_plan(plans: PlanSet, fmt: Format, answer: Answer) -> None:
+def _plan_output(plans: PlanSet, answer: Answer, names: dict[str, str]) -> Output:
     base, alt, roll = plans.base, plans.scenario, plans.rollup
     records = [render.plan_record(x, by=plans.by) for x in (*base, *alt)]
-    if fmt is Format.json:
-        _write_json({**answer.json(), "rows": records,
-                     "rollup": render.rollup_record(roll) if roll else None,
-                     "notes": list(plans.notes)})
-    elif fmt is Format.csv:
-        pd.DataFrame(render.flat_rows(records)).to_csv(sys.stdout, index=False)
-    else:
-        t = base[0].target
-        period = f" for {t.period.label}" if t.period else ""
-        console.print(render.plan_table(base, f"Plan{period}: {t.weeks:.1f} selling weeks"))
-        if alt:
-            console.print(render.what_if_table(base, alt, plans.what_if.label))
-        if roll:
-            console.print(render.rollup_table(roll))
-        render.print_notes(console, plans.notes)
+    doc = {**answer.json(), "rows": records,
+           "rollup": render.rollup_record(roll) if roll else None, "notes": list(plans.notes)}
+    t = base[0].target
+    period = f" for {t.period.label}" if t.period else ""
+    weeks = f"{t.weeks:.1f}".removesuffix(".0")
+    return render.plan_output(base, alt, roll, doc=doc, by=plans.by,
+                              title=f"Plan{period}: {weeks} selling weeks",
+                              what_if=plans.what_if.label, plan_notes=plans.notes, names=names)
 
 
 def _volumes(volume: Sequence[str] | None, volumes: Path | None, steps: Sequence[str],
@@ -222,7 +221,7 @@ def project(
     deal_size_cv: Annotated[float, typer.Option(
         min=0, help="Spread of single deals (sd / mean), for explicit inputs.")] = 0.0,
     volume: Annotated[list[str] | None, typer.Option(
-        "--volume", help="STEP=N: planned weekly volume of a step; repeat.")] = None,
+        "--volume", metavar="STEP=N", help="Planned weekly volume of a step; repeat.")] = None,
     volumes: Annotated[Path | None, typer.Option(
         help="CSV of weekly volumes per rep: a rep column and one column per step.")] = None,
     period: PeriodOpt = None, by: PlanByOpt = "rep", rates: RatesOpt = RatesMode.shrunk,
@@ -232,10 +231,14 @@ def project(
              "uncertainty.")] = True,
     min_deals: MinDealsOpt = MIN_DEALS, workspace: WorkspaceOpt = DEFAULT_WORKSPACE,
     funnel: FunnelOpt = None, format: FormatOpt = Format.table, explain: ExplainOpt = False,
+    out: OutOpt = None,
 ) -> None:
-    """Audit a plan drawn forwards: expected revenue, P10-P90, binding step, gap to close."""
+    """Audit a plan drawn forwards: expected revenue, P10-P90, binding step, gap to close.
+
+    Example: funnelwise project --period 2026-Q3 --volumes plan.csv
+    """
     e = Explicit(quota, deal_size, win_rate, parse_pairs(step, "--step"))
-    opts = Options(by=by, since=day(since), until=day(until), rates=rates.value,
+    opts = Options(by=by, since=since, until=until, rates=rates.value,
                    min_deals=min_deals)
     funnels, targets, groups, answer = _inputs(e, opts, _period(period), weeks, None,
                                                workspace, funnel, deal_size_cv)
@@ -259,21 +262,16 @@ def project(
         outcome_noise=outcome_noise)
     notes.append(f"P10/P50/P90 and P(target): {draws or PROJECT_DRAWS:,} Monte Carlo draws, "
                  f"seed {seed}, outcome noise {'on' if outcome_noise else 'off'}")
-    _emit_projection(result, notes, format, by if groups else None, answer)
+    emit(_projection_output(result, notes, by if groups else None, answer, answer.names),
+         format, out=out)
 
 
-def _emit_projection(result: Sequence[Projection], notes: Sequence[str], fmt: Format,
-                     by: str | None, answer: Answer) -> None:
+def _projection_output(result: Sequence[Projection], notes: Sequence[str], by: str | None,
+                       answer: Answer, names: dict[str, str]) -> Output:
     records = [render.projection_record(x, by=by) for x in result]
-    if fmt is Format.json:
-        _write_json({**answer.json(), "rows": records, "notes": list(notes)})
-    elif fmt is Format.csv:
-        pd.DataFrame(render.flat_rows(records)).to_csv(sys.stdout, index=False)
-    else:
-        console.print(render.projection_table(result, "Forward audit of the plan"))
-        if len(result) == 1:
-            console.print(render.flow_table(result[0]))
-        render.print_notes(console, notes)
+    return render.projection_output(
+        result, doc={**answer.json(), "rows": records, "notes": list(notes)}, by=by,
+        projection_notes=notes, names=names)
 
 
 def register(app: typer.Typer) -> None:

@@ -12,10 +12,10 @@ from funnelwise.cli.common import (
     Format,
     FormatOpt,
     LevelOpt,
+    OutOpt,
     SinceOpt,
     UntilOpt,
     WorkspaceOpt,
-    day,
     emit,
     open_workspace,
     user_errors,
@@ -27,19 +27,22 @@ ORDER = 62
 
 @user_errors
 def sources(
-    by: Annotated[str, typer.Option("--by", help="source, landing_page or sdr.")] = "source",
+    by: Annotated[str, typer.Option("--by", metavar="source|landing_page|sdr",
+                                    help="How to group.")] = "source",
     since: SinceOpt = None, until: UntilOpt = None,
     workspace: WorkspaceOpt = DEFAULT_WORKSPACE, format: FormatOpt = Format.table,
-    explain: ExplainOpt = False, level: LevelOpt = DEFAULT_LEVEL,
+    explain: ExplainOpt = False, level: LevelOpt = DEFAULT_LEVEL, out: OutOpt = None,
 ) -> None:
-    """Per source: leads, opportunities, pipeline value, won revenue, lead-to-won conversion."""
+    """Per source: leads, opportunities, pipeline value, won revenue, lead-to-won conversion.
+
+    Example: funnelwise sources --by landing_page --since 2026-01-01
+    """
     from funnelwise.metrics.sources import sources as sources_metric
     from funnelwise.presentation import forecast as _views  # noqa: F401  (registers the terminal views)
 
     with open_workspace(workspace) as ws:
-        result = sources_metric(ws.crm(), by=by, since=day(since), until=day(until),
-                                level=level)
-        emit(result, format, explain)
+        result = sources_metric(ws.crm(), by=by, since=since, until=until, level=level)
+        emit(result, format, explain, out=out)
 
 
 def register(app: typer.Typer) -> None:

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 
 from funnelwise.coach.brief import Brief, Conversation, ManagerBrief
 from funnelwise.coach.bright import BrightSpot
-from funnelwise.coach.text import money, pct, week
+from funnelwise.coach.rules import label
+from funnelwise.formats import count, date, money, named, pct
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:52rem;margin:2rem auto;
@@ -26,15 +27,15 @@ def _who(manager: str | None) -> str:
 
 
 def title(b: Brief) -> str:
-    return f"Monday brief, week of {week(b.week)}"
+    return f"Monday brief, week of {date(b.week)}"
 
 
 def _conversation_md(i: int, c: Conversation) -> list[str]:
     top = c.flags[0]
-    lines = [f"{i}. **{c.name}** ({c.rep}), {money(c.money)} at stake: {top.title}",
-             f"   - Open with: \"{c.opener}\""]
+    lines = [f"{i}. **{c.name}** ({c.rep}), {money(c.money)} at stake: {label(top.rule)}: "
+             f"{top.title}", f"   - Open with: \"{c.opener}\""]
     lines += [f"   - {e}" for e in top.evidence]
-    lines += [f"   - Also: {f.title} ({money(f.money)})" for f in c.flags[1:]]
+    lines += [f"   - Also: {label(f.rule)}: {f.title} ({money(f.money)})" for f in c.flags[1:]]
     return lines
 
 
@@ -43,12 +44,13 @@ def _spot_md(s: BrightSpot, names: dict[str, str]) -> list[str]:
             *(f"  - {e}" for e in s.evidence)]
 
 
-def _deals_md(m: ManagerBrief) -> list[str]:
+def _deals_md(m: ManagerBrief, names: dict[str, str]) -> list[str]:
     if not m.deals:
         return ["No stalled deals."]
     out = ["| Deal | Rep | Stage | Amount | Win prob. | Why |", "|---|---|---|---:|---:|---|"]
-    out += [f"| {d['opportunity_id']} | {d['rep']} | {d['stage']} | {money(d['amount'])} | "
-            f"{pct(d['probability'])} | {d['evidence']} |" for d in m.deals]
+    out += [f"| {d['opportunity_id']} | {named(d['rep'], names.get(d['rep']))} | {d['stage']} | "
+            f"{money(d['amount'])} | {pct(d['probability'])} | {d['evidence']} |"
+            for d in m.deals]
     return out
 
 
@@ -68,16 +70,16 @@ def manager_md(m: ManagerBrief, names: dict[str, str]) -> list[str]:
         out += _spot_md(s, names)
     if not m.bright_spots:
         out.append("None stood out this week.")
-    out += ["", "### Deals to review", "", *_deals_md(m), ""]
+    out += ["", "### Deals to review", "", *_deals_md(m, names), ""]
     return out
 
 
 def footer(b: Brief) -> str:
     c = b.config
     return (f"Flags: activity goal missed in {c.missed_weeks} of the last {c.recent_weeks} "
-            f"weeks; conversion drops and pipeline gaps at P >= {c.confidence:.2f}; money at "
-            f"stake over {c.horizon_weeks:g} weeks. Details: `funnelwise coach --week "
-            f"{b.week.isoformat()}`.")
+            f"weeks; conversion drops and pipeline gaps when at least {pct(c.confidence)} "
+            f"likely; money at stake over {count(c.horizon_weeks)} weeks. Details: `funnelwise "
+            f"coach --week {date(b.week)}`.")
 
 
 def to_markdown(b: Brief) -> str:
@@ -99,20 +101,22 @@ def _li(items: Iterable[str]) -> str:
 
 def _conversation_html(c: Conversation) -> str:
     top = c.flags[0]
-    also = [f"Also: {_e(f.title)} ({_e(money(f.money))})" for f in c.flags[1:]]
+    also = [f"Also: {_e(label(f.rule))}: {_e(f.title)} ({_e(money(f.money))})"
+            for f in c.flags[1:]]
     return (f"<li><b>{_e(c.name)}</b> ({_e(c.rep)}), <span class=money>"
-            f"{_e(money(c.money))}</span> at stake: {_e(top.title)}"
+            f"{_e(money(c.money))}</span> at stake: {_e(label(top.rule))}: {_e(top.title)}"
             f"<div class=ask>Open with: \u201c{_e(c.opener)}\u201d</div>"
             f"<div class=ev>{_li([_e(e) for e in top.evidence] + also)}</div></li>")
 
 
-def _deals_html(m: ManagerBrief) -> str:
+def _deals_html(m: ManagerBrief, names: dict[str, str]) -> str:
     if not m.deals:
         return "<p>No stalled deals.</p>"
     head = "".join(f"<th>{h}</th>" for h in ("Deal", "Rep", "Stage", "Amount", "Win prob.",
                                                 "Why"))
     rows = "".join(
-        f"<tr><td>{_e(d['opportunity_id'])}</td><td>{_e(d['rep'])}</td><td>{_e(d['stage'])}"
+        f"<tr><td>{_e(d['opportunity_id'])}</td><td>{_e(named(d['rep'], names.get(d['rep'])))}"
+        f"</td><td>{_e(d['stage'])}"
         f"</td><td class=num>{_e(money(d['amount']))}</td><td class=num>"
         f"{_e(pct(d['probability']))}</td><td>{_e(d['evidence'])}</td></tr>" for d in m.deals)
     return f"<table><tr>{head}</tr>{rows}</table>"
@@ -130,7 +134,7 @@ def manager_html(m: ManagerBrief, names: dict[str, str]) -> str:
             f"<h3>Status against plan</h3>{_li(_e(s) for s in m.status)}"
             f"<h3>Reps who need a conversation</h3>{talks}"
             f"<h3>Bright spots to share</h3>{spots}"
-            f"<h3>Deals to review</h3>{_deals_html(m)}</section>")
+            f"<h3>Deals to review</h3>{_deals_html(m, names)}</section>")
 
 
 def to_html(b: Brief) -> str:

@@ -6,28 +6,28 @@ Each view fits an 80-column terminal; JSON and CSV carry every column at full pr
 from __future__ import annotations
 
 import dataclasses
-import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from rich.console import Console
+from rich.console import RenderableType
 from rich.padding import Padding
 from rich.text import Text
 
+from funnelwise import formats as fmt
 from funnelwise.coach.config import CoachConfig
 from funnelwise.coach.fewer_better import FewerBetter
-from funnelwise.coach.rules import Flag
+from funnelwise.coach.rules import Flag, label
 from funnelwise.metrics.dimensions import ALL
 from funnelwise.metrics.result import MetricResult
-from funnelwise.presentation import formats as fmt
-from funnelwise.presentation.tables import Col, field, register_view
+from funnelwise.presentation.output import Output, line, notes, of_results
+from funnelwise.presentation.tables import Col, field, register_view, view
 
 Row = dict[str, Any]
 
 
 def _signed(v: Any) -> str:
-    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{float(v):+,.1f}"
+    return fmt.count(v, signed=True)
 
 
 def _arrow(a: str, b: str) -> Any:
@@ -44,22 +44,23 @@ def _short_estimate(prefix: str) -> Any:
 
 
 def _keyed(name: str) -> Any:
-    """The row's `name`, prefixed with its group unless the group is everyone."""
-    return lambda r: r[name] if r.get("key") in (None, ALL) else f"{r['key']} {r[name]}"
+    """The row's `name` in words, prefixed with its group unless the group is everyone."""
+    return lambda r: fmt.words(r[name]) if r.get("key") in (None, ALL) else (
+        f"{r['key']} {fmt.words(r[name])}")
 
 
 register_view("effectiveness", "Activity effectiveness (yield: share of activities with an "
               "outcome)", (
-                  Col("Group", field("key", fmt.text), False),
-                  Col("Type", field("type", fmt.text), False),
+                  Col("Group", field("key", fmt.text), False, wrap=True),
+                  Col("Type", field("type", fmt.words), False, wrap=True),
                   Col("Volume", field("volume", fmt.count)),
-                  Col("Outputs", field("outputs", fmt.count)),
+                  Col("Outputs", field("outputs", fmt.count), priority=1),
                   Col("Outcomes", field("outcomes", fmt.count)),
-                  Col("Yield (interval)", _short_estimate("yield")),
-                  Col("Per output", field("output_yield_est", fmt.pct)),
+                  Col("Yield (interval)", _short_estimate("yield"), wrap=True),
+                  Col("Per output", field("output_yield_est", fmt.pct), priority=2),
               ))
 register_view("decomposition", "Change by step: Δ next = volume effect + yield effect", (
-    Col("Step", _keyed("step"), False),
+    Col("Step", _keyed("step"), False, wrap=True),
     Col("Volume", _arrow("volume_a", "volume_b")),
     Col("Rate to next", _rate_arrow),
     Col("Δ next", field("change", _signed)),
@@ -67,7 +68,7 @@ register_view("decomposition", "Change by step: Δ next = volume effect + yield 
     Col("Yield eff.", field("yield_effect", _signed)),
 ))
 register_view("decomposition_types", "Outcomes by activity type: volume and yield effects", (
-    Col("Type", _keyed("type"), False),
+    Col("Type", _keyed("type"), False, wrap=True),
     Col("Volume", _arrow("volume_a", "volume_b")),
     Col("Outcomes", _arrow("outcomes_a", "outcomes_b")),
     Col("Δ", field("change", _signed)),
@@ -75,16 +76,16 @@ register_view("decomposition_types", "Outcomes by activity type: volume and yiel
     Col("Yield eff.", field("yield_effect", _signed)),
 ))
 register_view("fewer_better", "Fewer, better: at or above target on below-median volume", (
-    Col("Rep", field("rep", fmt.text), False),
-    Col("Team", field("team", fmt.text), False),
+    Col("Rep", field("rep", fmt.text), False, wrap=True),
+    Col("Team", field("team", fmt.text), False, priority=1, wrap=True),
     Col("Volume", field("volume", fmt.count)),
     Col("Outcomes", field("outcomes", fmt.count)),
-    Col("Target", field("target", fmt.days)),
+    Col("Target", field("target", lambda v: fmt.count(v, up=True))),
     Col("Attained", field("attainment", fmt.pct)),
     Col("Fewer, better", lambda r: "yes" if r.get("fewer_better") else "", False),
 ))
 register_view("fewer_better_types", "What differs: mix and yield, fewer-better reps vs others", (
-    Col("Type", field("type", fmt.text), False),
+    Col("Type", field("type", fmt.words), False, wrap=True),
     Col("Mix (f-b)", field("mix_fewer_better", fmt.pct)),
     Col("Mix (others)", field("mix_others", fmt.pct)),
     Col("Yield (f-b)", field("yield_fewer_better", fmt.pct)),
@@ -92,8 +93,8 @@ register_view("fewer_better_types", "What differs: mix and yield, fewer-better r
 ))
 register_view("coach", "Red flags, by money at stake", (
     Col("#", field("rank", fmt.count)),
-    Col("Rep", field("rep", fmt.text), False),
-    Col("Flag", field("title", fmt.text), False),
+    Col("Rep", field("rep", fmt.text), False, wrap=True),
+    Col("Flag", lambda r: f"{r['rule_label']}: {r['title']}", False, wrap=True),
     Col("At stake", field("money", fmt.money)),
 ))
 
@@ -106,35 +107,69 @@ def fewer_better_results(fb: FewerBetter) -> tuple[MetricResult, MetricResult]:
             MetricResult("fewer_better_types", fb.types, "", filters))
 
 
+def many_output(results: Sequence[MetricResult], names: Mapping[str, str] | None = None
+                ) -> Output:
+    """Several effectiveness results: JSON keeps each result's rows, filters and notes under
+    its name; every table goes to CSV."""
+    doc = {r.name: {"rows": r.records(), "filters": r.filters, "notes": list(r.notes)}
+           for r in results}
+    return of_results(results, names=names, doc=doc)
+
+
 def flag_record(f: Flag, name: str, rank: int) -> Row:
-    """A flag as a JSON-ready dict."""
+    """A flag as a JSON-ready dict: the rule's id, then its label."""
     out = dataclasses.asdict(f)
+    fields = list(out)
+    at = fields.index("rule") + 1
+    out = dict([*list(out.items())[:at], ("rule_label", label(f.rule)),
+                *list(out.items())[at:]])
     out.update(rank=rank, name=name, evidence=list(f.evidence), questions=list(f.questions),
                deals=list(f.deals), money=None if f.money != f.money else float(f.money))
     return out
+
+
+FLAG_COLUMNS = ["rank", "rep", "name", "rule", "rule_label", "step", "title", "money",
+                "confidence"]
 
 
 def flags_result(flags: Sequence[Flag], names: dict[str, str], week: str,
                  config: CoachConfig, notes: Sequence[str] = ()) -> MetricResult:
     """Ranked flags as a result (frame: one row per flag)."""
     rows = [flag_record(f, names.get(f.rep, f.rep), i) for i, f in enumerate(flags, start=1)]
-    frame = pd.DataFrame(rows, columns=["rank", "rep", "name", "rule", "step", "title", "money",
-                                        "confidence"]) if rows else pd.DataFrame(
-        columns=["rank", "rep", "name", "rule", "step", "title", "money", "confidence"])
+    frame = pd.DataFrame(rows, columns=FLAG_COLUMNS)
     return MetricResult("coach", frame, "", {"week": week, **dataclasses.asdict(config)},
                         tuple(notes))
 
 
-def _indented(console: Console, text: str, style: str = "") -> None:
-    console.print(Padding(Text(text, style=style), (0, 0, 0, 3), expand=False), highlight=False)
+def _indented(text: str, style: str = "") -> Padding:
+    return Padding(Text(text, style=style), (0, 0, 0, 3), expand=False)
 
 
-def print_flag_details(console: Console, flags: Sequence[Flag], names: dict[str, str]) -> None:
+def flag_details(flags: Sequence[Flag], names: dict[str, str]) -> list[RenderableType]:
     """Each flag's evidence and questions, numbered as in the table."""
+    out: list[RenderableType] = []
     for i, f in enumerate(flags, start=1):
-        console.print(Text(f"\n{i}. {names.get(f.rep, f.rep)} ({f.rep}): {f.title}",
-                           style="bold"))
-        for line in f.evidence:
-            _indented(console, line)
-        for q in f.questions:
-            _indented(console, f"? {q}", "italic")
+        who = fmt.named(f.rep, names.get(f.rep))
+        out.append(Text(f"\n{i}. {who}: {label(f.rule)}: {f.title}", style="bold"))
+        out += [_indented(e) for e in f.evidence]
+        out += [_indented(f"? {q}", "italic") for q in f.questions]
+    return out
+
+
+def coach_output(flags: Sequence[Flag], names: dict[str, str], *, week: Any,
+                 manager: str | None, config: CoachConfig, notes_: Sequence[str]) -> Output:
+    """The week's red flags: a ranked table with each flag's evidence and questions beneath
+    (terminal), the flags with their evidence (JSON), one row per flag (CSV)."""
+    result = flags_result(flags, names, week.isoformat(), config, notes_)
+    doc = {"week": week.isoformat(), "manager": manager, "settings": result.filters,
+           "notes": list(notes_),
+           "flags": [flag_record(f, names.get(f.rep, f.rep), i)
+                     for i, f in enumerate(flags, start=1)]}
+    if flags:
+        table = view(flags_result(flags, names, week.isoformat(), config),
+                     title=f"Red flags, week of {fmt.date(week)}", names=names)
+        show: list[RenderableType] = [table, *flag_details(flags, names)]
+    else:
+        show = [line(f"No red flags in the week of {fmt.date(week)}.")]
+    show += notes(notes_)
+    return Output(tables=(("coach", result.frame),), doc=doc, show=tuple(show))

@@ -1,5 +1,5 @@
-"""Forecasts, backtests, repeatability and sources: terminal views, several tables at once,
-the JSON document of several results, and the backtest's verdict in plain sentences.
+"""Forecasts, backtests, repeatability and sources: terminal views (methods by their labels)
+and the backtest's verdict in plain sentences.
 
 `backtest_results(run_backtest(...))` (in `funnelwise.forecast.results`) gives the tables; the
 charts are drawn by `funnelwise.web.charts.forecast`.
@@ -7,101 +7,83 @@ charts are drawn by `funnelwise.web.charts.forecast`.
 
 from __future__ import annotations
 
-import json
-import sys
 from collections.abc import Sequence
 from typing import Any
 
-from rich.console import Console
-
-from funnelwise.metrics.result import MetricResult
-from funnelwise.presentation import formats as fmt
-from funnelwise.presentation.tables import Col, field, print_table, register_view, to_csv
-from funnelwise.presentation.tables import explain as explain_text
+from funnelwise import formats as fmt
+from funnelwise.presentation.output import results_doc
+from funnelwise.presentation.tables import Col, field, register_view
 
 Row = dict[str, Any]
 
+__all__ = ["backtest_verdict", "results_doc"]
 
-def _money(name: str) -> Col:
-    return Col(name.replace("_", " ").capitalize(), field(name, fmt.money))
+
+def _money(name: str, priority: int = 0) -> Col:
+    return Col(name.replace("_", " ").capitalize(), field(name, fmt.money), priority=priority)
 
 
 def _interval(r: Row) -> str:
-    return f"{fmt.money_short(r.get('p10'))}–{fmt.money_short(r.get('p90'))}"
+    return f"{fmt.money(r.get('p10'))}–{fmt.money(r.get('p90'))}"
 
+
+METHOD = Col("Method", field("method_label", fmt.text), False, wrap=True)
 
 register_view("forecast", "Forecast of won revenue (P50 with its P10–P90 interval)", (
-    Col("Method", field("method", fmt.text), False), Col("Group", field("key", fmt.text), False),
-    Col("Won", field("won_so_far", fmt.money_short)),
-    Col("Open", field("open_deals", fmt.count)),
-    Col("+ open deals", field("open_expected", fmt.money_short)),
-    Col("+ to come", field("new_expected", fmt.money_short)),
-    Col("P50", field("p50", fmt.money_short)), Col("P10–P90", _interval),
+    METHOD, Col("Group", field("key", fmt.text), False, wrap=True),
+    Col("Won", field("won_so_far", fmt.money)),
+    Col("Open", field("open_deals", fmt.count), priority=2),
+    Col("+ open deals", field("open_expected", fmt.money), priority=1),
+    Col("+ to come", field("new_expected", fmt.money), priority=1),
+    Col("P50", field("p50", fmt.money)), Col("P10–P90", _interval),
 ))
 register_view("backtest", "Backtest: accuracy per method over the origins", (
-    Col("Method", field("method", fmt.text), False), Col("Origins", field("origins", fmt.count)),
+    METHOD, Col("Origins", field("origins", fmt.count)),
     Col("WAPE", field("wape", fmt.pct)), Col("Bias", field("bias", fmt.pct)),
     Col("P10–P90 covers", field("coverage", fmt.pct)),
-    Col("Brier", field("brier", lambda v: fmt.days(v) if v is None else f"{float(v):.3f}")),
+    Col("Brier", field("brier", fmt.score), priority=1),
 ))
 register_view("backtest_origins", "Backtest: forecast and actual per origin", (
-    Col("Origin", field("origin", fmt.text), False),
-    Col("Method", field("method", fmt.text), False),
+    Col("Origin", field("origin", fmt.date), False),
+    METHOD,
     Col("Actual", field("actual", fmt.money)), Col("P50", field("p50", fmt.money)),
     Col("P10–P90", _interval),
-    Col("Inside", field("covered", lambda v: "yes" if v else "no"), False),
+    Col("Inside", field("covered", lambda v: "yes" if v else "no"), False, priority=1),
 ))
 register_view("sources", "Sources: leads, qualified pipeline and revenue", (
-    Col("Source", field("key", fmt.text), False), Col("Leads", field("leads", fmt.count)),
+    Col("Source", field("key", fmt.text), False, wrap=True),
+    Col("Leads", field("leads", fmt.count)),
     Col("Opps", field("opportunities", fmt.count)),
-    Col("Pipeline", field("pipeline_value", fmt.money_short)),
-    Col("Won", field("won_revenue", fmt.money_short)),
+    Col("Pipeline", field("pipeline_value", fmt.money), priority=1),
+    Col("Won", field("won_revenue", fmt.money)),
     Col("Lead to won", lambda r: fmt.estimate(r["conversion_est"], r["conversion_lo"],
-                                              r["conversion_hi"])),
-    Col("Days", field("median_days_to_win", lambda v: fmt.days(v).replace(".0", ""))),
+                                              r["conversion_hi"]), wrap=True),
+    Col("Days", field("median_days_to_win", fmt.days), priority=2),
 ))
 register_view("repeatability_concentration", "How concentrated is the revenue?", (
     Col("Top deals", field("top", fmt.count)), _money("revenue"),
     Col("Share of revenue", field("share", fmt.pct)),
 ))
-register_view("repeatability_accounts", "New and existing accounts", (
+register_view("repeatability_accounts", "New and repeat business", (
     Col("Accounts", field("kind", fmt.text), False), Col("Deals", field("deals", fmt.count)),
     _money("revenue"), Col("Share", field("share", fmt.pct)),
 ))
 register_view("repeatability_products", "Revenue by product", (
-    Col("Product", field("product", fmt.text), False), Col("Deals", field("deals", fmt.count)),
+    Col("Product", field("product", fmt.text), False, wrap=True),
+    Col("Deals", field("deals", fmt.count)),
     _money("revenue"), Col("Share", field("share", fmt.pct)),
 ))
 register_view("repeatability_pipeline", "Next periods: qualified pipeline against the need", (
-    Col("Period", field("period", fmt.text), False),
+    Col("Period", field("period", fmt.text), False, wrap=True),
     Col("Open deals", field("open_deals", fmt.count)), _money("pipeline"),
-    _money("run_rate"), _money("needed_pipeline"),
+    _money("run_rate", priority=2), _money("needed_pipeline"),
     Col("Coverage of need", field("coverage_of_need", fmt.pct)),
 ))
 
 
-def emit_many(results: Sequence[MetricResult], *, fmt_name: str, explain: bool,
-              console: Console, csv_index: int = 0) -> None:
-    """Several results: tables one after another, one JSON object, or one of them as CSV."""
-    if explain:
-        sys.stdout.write("".join(explain_text(r) for r in results))
-    elif fmt_name == "json":
-        doc: dict[str, Any] = {r.name: r.records() for r in results}
-        doc["notes"] = [n for r in results for n in r.notes]
-        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
-    elif fmt_name == "csv":
-        sys.stdout.write(to_csv(results[csv_index]))
-    else:
-        for r in results:
-            print_table(console, r)
-
-
-def results_doc(results: Sequence[MetricResult]) -> dict[str, Any]:
-    """Several results as the one JSON object `--format json` prints: each result's rows
-    under its name, then every note."""
-    doc: dict[str, Any] = {r.name: r.records() for r in results}
-    doc["notes"] = [n for r in results for n in r.notes]
-    return doc
+def _name(r: Row) -> str:
+    """A method as its row labels it (its id when the row has no label)."""
+    return str(r.get("method_label") or r["method"])
 
 
 def _ordinal(n: int) -> str:
@@ -122,28 +104,28 @@ def backtest_verdict(summary: Sequence[Row], *, ours: str = "funnelwise") -> str
     if not scored:
         return "No method could be scored: no revenue was won in the backtest periods."
     best, origins = scored[0], int(scored[0]["origins"])
-    others = ", ".join(f"{r['method']} {fmt.pct(r['wape'])}" for r in scored[1:])
+    others = ", ".join(f"{_name(r)} {fmt.pct(r['wape'])}" for r in scored[1:])
     against = f", against {others}" if others else ""
     where = f"over {origins} origin{'s' if origins != 1 else ''}"
     if best["method"] == ours or ours not in [r["method"] for r in scored]:
-        first = (f"{best['method']} came closest {where}: its P50 missed the actual revenue "
+        first = (f"{_name(best)} came closest {where}: its P50 missed the actual revenue "
                  f"by {fmt.pct(best['wape'])} (WAPE){against}.")
     else:
         rank = [r["method"] for r in scored].index(ours) + 1
         mine = scored[rank - 1]
-        first = (f"{best['method']} came closest {where} with a WAPE of "
-                 f"{fmt.pct(best['wape'])}; {ours} was {_ordinal(rank)} at "
+        first = (f"{_name(best)} came closest {where} with a WAPE of "
+                 f"{fmt.pct(best['wape'])}; {_name(mine)} was {_ordinal(rank)} at "
                  f"{fmt.pct(mine['wape'])}.")
-    held = ", ".join(f"{r['method']} {_held(r)}" for r in summary
+    held = ", ".join(f"{_name(r)} {_held(r)}" for r in summary
                      if r.get("coverage") is not None)
     second = f"Origins where the P10–P90 interval held the actual: {held}."
     target = next((r for r in summary if r["method"] == ours), None)
     coverage = float(target["coverage"]) if target and target.get("coverage") is not None else None
-    third = ""
+    third, who = "", _name(target) if target else ours
     if coverage is not None and coverage >= 0.7:
-        third = f" {ours}'s intervals held about as often as honest 80% intervals should."
+        third = f" {who}'s intervals held about as often as honest 80% intervals should."
     elif coverage is not None and origins >= 3:
-        third = (f" {ours}'s intervals held less often than the 80% an honest interval "
+        third = (f" {who}'s intervals held less often than the 80% an honest interval "
                  "would: read its range as too narrow.")
     caution = ""
     if origins < 5:

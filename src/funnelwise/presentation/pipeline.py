@@ -1,87 +1,70 @@
-"""Coverage, pipeline review and calibration as terminal tables, JSON-ready dicts and CSV text."""
+"""Coverage, pipeline review and calibration as terminal views, JSON-ready dicts and CSV tables."""
 
 from __future__ import annotations
 
-import io
-import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
-from rich.table import Table
+from rich.text import Text
 
+from funnelwise import formats as fmt
+from funnelwise.frames import records
 from funnelwise.metrics.result import MetricResult
 from funnelwise.pipeline.calibration import Calibration
 from funnelwise.pipeline.review import Review
-from funnelwise.presentation import formats as fmt
-from funnelwise.presentation.tables import Col, compact, field, register_view
+from funnelwise.presentation.output import Output, line, notes
+from funnelwise.presentation.tables import Col, field, grid, register_view, with_names
+from funnelwise.presentation.tables import explain as explain_text
 
 Record = dict[str, Any]
-
-
-def _ratio(v: Any) -> str:
-    return "–" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{float(v):.1f}x"
-
-
-def _required(r: Record) -> str:
-    if r.get("required_coverage") is None:
-        return "–"
-    return (f"{_ratio(r['required_coverage'])} "
-            f"({_ratio(r.get('required_lo'))}–{_ratio(r.get('required_hi'))})")
+Names = Mapping[str, str]
 
 
 def _group(r: Record) -> str:
     return fmt.text(next((r[k] for k in ("rep", "team", "manager") if k in r), None))
 
 
+def _interval(r: Record) -> str:
+    lo, hi = r.get("required_lo"), r.get("required_hi")
+    return "–" if fmt.missing(lo) or fmt.missing(hi) else (
+        f"{fmt.multiple(lo)}–{fmt.multiple(hi)}")
+
+
 COVERAGE = (
-    Col("Group", _group, False),
-    Col("To go", field("remaining_target", fmt.money_short)),
-    Col("Pipeline", field("open_pipeline", fmt.money_short)),
-    Col("Cover", field("coverage", _ratio)),
-    Col("Needs (interval)", _required),
-    Col("Gap", field("gap", fmt.money_short)),
-    Col("Proj.", field("projected_attainment", lambda v: fmt.pct(v).replace(".0%", "%"))),
-    Col("Status", field("status", fmt.text), False),
+    Col("Group", _group, False, wrap=True),
+    Col("To go", field("remaining_target", fmt.money), priority=2),
+    Col("Pipeline", field("open_pipeline", fmt.money), priority=1),
+    Col("Cover", field("coverage", fmt.multiple)),
+    Col("Needs", field("required_coverage", fmt.multiple)),
+    Col("Interval", _interval, priority=4),
+    Col("Gap", field("gap", fmt.money)),
+    Col("Proj.", field("projected_attainment", fmt.pct), priority=3),
+    Col("Status", field("status", fmt.text), False, wrap=True),
 )
 BLANKET = Col("Blanket says", lambda r: fmt.text(r.get("blanket_view")) + (
-    " (wrong)" if r.get("blanket_misjudges") else ""), False)
+    " (wrong)" if r.get("blanket_misjudges") else ""), False, wrap=True)
 register_view("coverage", "Pipeline coverage against each rep's own win rate", COVERAGE)
 
 
-def coverage_table(result: MetricResult) -> Table:
-    """The coverage view, with the blanket multiple's verdict when it was asked for."""
+def coverage_view(result: MetricResult, names: Names | None = None) -> Output:
+    """The coverage table (with the blanket multiple's verdict when it was asked for), a line
+    per group that is not healthy saying what the status rests on, and the notes."""
     blanket = "blanket" in result.frame.columns
     cols = (*COVERAGE, BLANKET) if blanket else COVERAGE
-    multiple = f", blanket {result.frame['blanket'].iloc[0]:g}x" if blanket and len(
+    multiple = f", blanket {fmt.multiple(result.frame['blanket'].iloc[0])}" if blanket and len(
         result.frame) else ""
-    table = compact(f"Pipeline coverage against each rep's own win rate "
-                    f"({result.filters.get('period')}{multiple})", [c.header for c in cols],
-                    left=[c.header for c in cols if not c.numeric])
-    for row in result.records():
-        table.add_row(*(c.render(row) for c in cols))
-    return table
-
-
-def coverage_reasons(result: MetricResult) -> list[str]:
-    """One line per group that is not healthy: what the status rests on."""
-    return [f"{_group(r)} {r['status']}: {r['reason']}" for r in result.records()
-            if r["status"] != "healthy"]
+    rows = with_names(result.records(), names or {}, ("rep",))
+    table = grid(f"Pipeline coverage against each rep's own win rate "
+                 f"({result.filters.get('period')}{multiple})", cols, rows)
+    reasons = tuple(line(f"{_group(r)} {r['status']}: {r['reason']}") for r in rows
+                    if r["status"] != "healthy")
+    return Output(tables=((result.name, result.frame),), doc=result.records(),
+                  show=(table, *reasons, *notes(result.notes)), explain=explain_text(result))
 
 
 QUALIFY_OUT = ["opportunity_id", "rep", "team", "stage", "amount", "probability",
                "realistic_value", "flags"]
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, pd.Timestamp):
-        return v.date().isoformat() if v == v.normalize() else v.isoformat()
-    return v
-
-
-def records(frame: pd.DataFrame) -> list[Record]:
-    """Rows as plain values: None for missing, ISO text for dates and times."""
-    out = frame.astype(object).where(frame.notna(), None)
-    return [{k: _plain(v) for k, v in row.items()} for row in out.to_dict(orient="records")]
 
 
 def review_payload(rv: Review, *, limit: int | None = None) -> Record:
@@ -95,44 +78,77 @@ def review_payload(rv: Review, *, limit: int | None = None) -> Record:
     }
 
 
-def review_csv(rv: Review) -> str:
-    """One row per open deal; flags as `rule: evidence` joined by ` | `."""
-    d = rv.deals.copy()
-    d["flags"] = [" | ".join(f"{f['rule']}: {f['evidence']}" for f in flags)
-                  for flags in d["flags"]]
-    buf = io.StringIO()
-    d.to_csv(buf, index=False)
-    return buf.getvalue()
+def _flags_cell(flags: list[Record]) -> str:
+    """A deal's flags in one CSV cell: `rule: evidence`, joined by ` | `."""
+    return " | ".join(f"{f['rule']}: {f['evidence']}" for f in flags)
+
+
+def review_tables(rv: Review) -> tuple[tuple[str, pd.DataFrame], ...]:
+    """Every table of the review for CSV: open deals (flags as `rule: evidence` joined by
+    ` | `), totals, and the deals to qualify out."""
+    deals = rv.deals.assign(flags=[_flags_cell(f) for f in rv.deals["flags"]])
+    out = rv.qualify_out()
+    return (("opportunities", deals), ("totals", rv.totals),
+            ("qualify_out", deals.loc[out.index, QUALIFY_OUT]))
 
 
 def _flag_text(flags: list[Record]) -> str:
-    return "\n".join(("✗ " if f["disqualifying"] else "• ") + f"{f['rule']}: {f['evidence']}"
-                     for f in flags) or "–"
+    return "\n".join(("✗ " if f["disqualifying"] else "• ") + f"{f['rule_label']}: "
+                     f"{f['evidence']}" for f in flags) or "–"
 
 
-def deals_table(deals: pd.DataFrame, title: str) -> Table:
-    table = compact(title, ("Deal", "Rep", "Stage", "Amount", "Age", "P(win)", "Flags"),
-                    left=("Deal", "Rep", "Stage", "Flags"))
-    table.show_lines = True
-    table.columns[-1].no_wrap = False
-    for r in records(deals):
-        table.add_row(r["opportunity_id"], fmt.text(r["rep"]), fmt.text(r["stage"]),
-                      fmt.money_short(r["amount"]), f"{r['age_days']:.0f}d",
-                      fmt.pct(r["probability"]), _flag_text(r["flags"]))
-    return table
+DEALS = (
+    Col("Deal", field("opportunity_id", fmt.text), False),
+    Col("Rep", field("rep", fmt.text), False, wrap=True),
+    Col("Stage", field("stage", fmt.text), False, priority=1, wrap=True),
+    Col("Amount", field("amount", fmt.money)),
+    Col("Age (days)", field("age_days", fmt.days), priority=2),
+    Col("P(win)", field("probability", fmt.pct)),
+    Col("Flags", lambda r: _flag_text(r["flags"]), False, wrap=True, room=28),
+)
 
 
-def totals_table(totals: pd.DataFrame) -> Table:
-    table = compact("Pipeline value: raw, qualified (no disqualifying flag), realistic "
-                    "(amount x win probability)", ("Level", "Group", "Deals", "Raw", "Qualified",
-                                                   "Realistic", "Disq.", "Flagged"),
-                    left=("Level", "Group"))
-    for r in records(totals):
-        table.add_row(r["level"], fmt.text(r["key"]), fmt.count(r["deals"]),
-                      fmt.money(r["raw_value"]), fmt.money(r["qualified_value"]),
-                      fmt.money(r["realistic_value"]), fmt.count(r["disqualified_deals"]),
-                      fmt.count(r["flagged_deals"]), end_section=r["level"] != "rep")
-    return table
+def deals_view(deals: pd.DataFrame, title: str, names: Names | None = None) -> Any:
+    return grid(title, DEALS, with_names(records(deals), names or {}, ("rep",)), lines=True)
+
+
+TOTALS = (
+    Col("Level", field("level", fmt.text), False, priority=1),
+    Col("Group", field("key", fmt.text), False, wrap=True),
+    Col("Deals", field("deals", fmt.count)),
+    Col("Raw", field("raw_value", fmt.money)),
+    Col("Qualified", field("qualified_value", fmt.money)),
+    Col("Realistic", field("realistic_value", fmt.money)),
+    Col("Disq.", field("disqualified_deals", fmt.count), priority=2),
+    Col("Flagged", field("flagged_deals", fmt.count), priority=2),
+)
+
+
+def totals_view(totals: pd.DataFrame, names: Names | None = None) -> Any:
+    rows = records(totals)
+    rows = [with_names([r], names or {}, ("key",))[0] if r["level"] == "rep" else r
+            for r in rows]
+    return grid("Pipeline value: raw, qualified (no disqualifying flag), realistic (amount x "
+                "win probability)", TOTALS, rows, ends=lambda r: r["level"] != "rep")
+
+
+def review_view(rv: Review, *, limit: int, names: Names | None = None) -> Output:
+    """The review: open deals largest first, the totals, the deals to qualify out, notes."""
+    deals = rv.deals.sort_values(["amount", "opportunity_id"], ascending=[False, True])
+    shown = deals.head(limit) if limit else deals
+    out = rv.qualify_out()
+    show = (
+        deals_view(shown, f"Open deals, largest first ({len(shown)} of {len(deals)}; "
+                          "✗ disqualifying, • warning)", names),
+        totals_view(rv.totals, names),
+        deals_view(out.head(limit) if limit else out,
+                   f"Qualify out: {fmt.count(len(out))} deals with a disqualifying flag, "
+                   f"{fmt.money(out['amount'].sum())} at stake", names),
+        *notes(rv.notes),
+    )
+    explain = "".join(f"-- {name}\n{sql}\n\n" for name, sql in rv.sql().items())
+    explain += "".join(f"-- {n}\n" for n in rv.notes)
+    return Output(tables=review_tables(rv), doc=review_payload(rv), show=show, explain=explain)
 
 
 def calibration_payload(c: Calibration) -> Record:
@@ -141,18 +157,37 @@ def calibration_payload(c: Calibration) -> Record:
             "reliability": records(c.reliability)}
 
 
-def calibration_tables(c: Calibration) -> list[Table]:
-    dates = compact("Realistic value on past dates against what closed",
-                    ("As of", "Open", "Resolved", "Raw", "Realistic", "Won", "Still open",
-                     "Brier", "Team rate", "Skill"), left=("As of",))
-    for r in records(c.dates):
-        dates.add_row(str(r["as_of"]), fmt.count(r["open_deals"]), fmt.count(r["resolved_deals"]),
-                      fmt.money_short(r["raw_value"]), fmt.money_short(r["realistic_value"]),
-                      fmt.money_short(r["won_value"]), fmt.money_short(r["still_open_value"]),
-                      f"{r['brier']:.3f}", f"{r['baseline_brier']:.3f}", fmt.pct(r["skill"]))
-    rel = compact("Reliability: predicted probability against share won",
-                  ("Probability", "Deals", "Mean predicted", "Share won"), left=("Probability",))
-    for r in records(c.reliability):
-        rel.add_row(r["bucket"], fmt.count(r["deals"]), fmt.pct(r["mean_probability"]),
-                    fmt.pct(r["share_won"]))
-    return [dates, rel]
+DATES = (
+    Col("As of", field("as_of", fmt.date), False),
+    Col("Open", field("open_deals", fmt.count)),
+    Col("Resolved", field("resolved_deals", fmt.count), priority=2),
+    Col("Raw", field("raw_value", fmt.money), priority=1),
+    Col("Realistic", field("realistic_value", fmt.money)),
+    Col("Won", field("won_value", fmt.money)),
+    Col("Still open", field("still_open_value", fmt.money), priority=1),
+    Col("Brier", field("brier", fmt.score)),
+    Col("Team rate", field("baseline_brier", fmt.score)),
+    Col("Skill", field("skill", fmt.pct)),
+)
+RELIABILITY = (
+    Col("Probability", field("bucket", fmt.text), False),
+    Col("Deals", field("deals", fmt.count)),
+    Col("Mean predicted", field("mean_probability", fmt.pct)),
+    Col("Share won", field("share_won", fmt.pct)),
+)
+
+
+def calibration_view(c: Calibration) -> Output:
+    """Realistic value on past dates against what closed, the reliability of the win
+    probabilities, and the Brier score against the team's constant rate."""
+    summary = (f"Brier score {fmt.score(c.brier)} over {fmt.count(c.resolved)} resolved (deal, "
+               f"date) pairs; constant team win rate {fmt.score(c.baseline_brier)}; skill "
+               f"{fmt.pct(c.skill)}")
+    show: Sequence[Any] = (
+        grid("Realistic value on past dates against what closed", DATES, records(c.dates)),
+        grid("Reliability: predicted probability against share won", RELIABILITY,
+             records(c.reliability)),
+        Text(summary),
+    )
+    return Output(tables=(("dates", c.dates), ("reliability", c.reliability)),
+                  doc=calibration_payload(c), show=tuple(show))

@@ -1,20 +1,25 @@
-"""Plans and projections as JSON-ready dicts, CSV rows and terminal tables."""
+"""Plans and projections as JSON-ready dicts, CSV rows and terminal tables.
+
+Weekly needs read as whole activities and deals, rounded up (a plan needing 8.2 meetings a
+week asks for 9); JSON and CSV carry the figures unrounded.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
+import pandas as pd
+from rich.console import RenderableType
 
+from funnelwise import formats as fmt
 from funnelwise.plan.project import Projection
 from funnelwise.plan.reverse import RepPlan, StepNeed
 from funnelwise.plan.rollup import Rollup
-from funnelwise.presentation import formats as fmt
-from funnelwise.presentation.tables import compact
+from funnelwise.presentation.output import Output, notes
+from funnelwise.presentation.tables import Col, Grid, field, grid
 
 Record = dict[str, Any]
 
@@ -88,101 +93,162 @@ def flat_rows(records: Sequence[Record]) -> list[Record]:
     return rows
 
 
+Names = Mapping[str, str]
+
+
+def _who(key: str, names: Names | None) -> str:
+    return fmt.named(key, (names or {}).get(key))
+
+
+def _need(v: float, lo: float, hi: float) -> str:
+    """A weekly need, whole and rounded up, with its interval: `9 (7–12)`."""
+    shown = fmt.count(v, up=True)
+    if lo == hi:
+        return shown
+    return f"{shown} ({fmt.count(lo, up=True)}–{fmt.count(hi, up=True)})"
+
+
 def _weeks(s: StepNeed) -> str:
     if s.start_week is None or s.end_week is None:
-        return "–" if s.lead_days is None else f"{s.lead_days / 7:.1f} wk before"
-    return f"{s.start_week:%d %b}–{s.end_week:%d %b}"
+        return "–" if s.lead_days is None else f"{fmt.days(s.lead_days, unit=True)} before"
+    return f"{fmt.date(s.start_week)} to {fmt.date(s.end_week)}"
 
 
-def qty(v: float) -> str:
-    """A volume: two decimals below 10 (0.25 wins a week), whole numbers from 100."""
-    if abs(v) < 10:
-        return f"{v:,.2f}"
-    return f"{v:,.1f}" if abs(v) < 100 else f"{v:,.0f}"
+PLAN = (
+    Col("Rep", field("rep", fmt.text), False, wrap=True),
+    Col("Step", field("step", fmt.text), False, wrap=True),
+    Col("Rate", field("rate", fmt.text)),
+    Col("Per week", field("per_week", fmt.text), wrap=True),
+    Col("Total", field("total", fmt.text), priority=1),
+    Col("When", field("when", fmt.text), False, wrap=True),
+    Col("Start by", field("start_by", fmt.text), False, priority=2),
+)
 
 
-def _end(v: float) -> str:
-    return f"{v:,.1f}" if abs(v) < 10 else f"{v:,.0f}"
-
-
-def _with_range(v: float, lo: float, hi: float) -> str:
-    return qty(v) if lo == hi else f"{qty(v)} ({_end(lo)}–{_end(hi)})"
-
-
-def plan_table(plans: Sequence[RepPlan], title: str) -> Table:
-    """One block per rep: each step's rate, per-week need with its interval, and when.
-
-    The rep's quota sits under their id; "When" is the weeks the step must happen in for the
-    revenue to land in the period, "Start by" the earliest start that slow deals need.
-    """
-    table = compact(title, ("Rep", "Step", "Rate", "Per week", "Total", "When",
-                                   "Start by"), left=("Rep", "Step"))
+def plan_rows(plans: Sequence[RepPlan], names: Names | None = None) -> list[Record]:
+    rows = []
     for p in plans:
         for j, s in enumerate(p.steps):
-            label = (p.funnel.key, fmt.money(p.target.quota))[j] if j < 2 else ""
-            table.add_row(
-                label, s.step, fmt.pct(s.rate), _with_range(s.per_week, s.per_week_lo,
-                                                            s.per_week_hi),
-                qty(s.total_needed), _weeks(s),
-                f"{s.earliest_week:%d %b %y}" if s.earliest_week else "–",
-                end_section=j == len(p.steps) - 1)
-    return table
+            head = (_who(p.funnel.key, names), f"quota {fmt.money(p.target.quota)}")
+            rows.append({
+                "rep": head[j] if j < 2 else "", "step": fmt.words(s.step),
+                "rate": fmt.pct(s.rate),
+                "per_week": _need(s.per_week, s.per_week_lo, s.per_week_hi),
+                "total": fmt.count(s.total_needed, up=True), "when": _weeks(s),
+                "start_by": fmt.date(s.earliest_week), "_end": j == len(p.steps) - 1})
+    return rows
 
 
-def what_if_table(base: Sequence[RepPlan], scenario: Sequence[RepPlan], label: str) -> Table:
-    table = Table(title=f"What if {label}", title_justify="left")
-    for header in ("Rep", "Step", "Base per week", "What-if per week", "Change"):
-        table.add_column(header, justify="left" if header in ("Rep", "Step") else "right")
+def plan_table(plans: Sequence[RepPlan], title: str, names: Names | None = None) -> Grid:
+    """One block per rep: each step's rate, per-week need with its interval, and when.
+
+    The rep's quota sits under their name; "When" is the weeks the step must happen in for
+    the revenue to land in the period, "Start by" the earliest start that slow deals need.
+    """
+    return grid(title, PLAN, plan_rows(plans, names), ends=lambda r: bool(r["_end"]))
+
+
+WHAT_IF = (
+    Col("Rep", field("rep", fmt.text), False, wrap=True),
+    Col("Step", field("step", fmt.words), False, wrap=True),
+    Col("Base per week", field("base", lambda v: fmt.count(v, up=True))),
+    Col("What-if per week", field("scenario", lambda v: fmt.count(v, up=True))),
+    Col("Change", field("change", lambda v: fmt.pct(v, signed=True))),
+)
+
+
+def what_if_table(base: Sequence[RepPlan], scenario: Sequence[RepPlan], label: str,
+                  names: Names | None = None) -> Grid:
+    rows = []
     for b, w in zip(base, scenario, strict=True):
         for j, (sb, sw) in enumerate(zip(b.steps, w.steps, strict=True)):
-            change = sw.per_week / sb.per_week - 1 if sb.per_week else math.nan
-            table.add_row(b.funnel.key if j == 0 else "", sb.step, qty(sb.per_week),
-                          qty(sw.per_week), f"{change:+.0%}",
-                          end_section=j == len(b.steps) - 1)
-    return table
+            rows.append({"rep": _who(b.funnel.key, names) if j == 0 else "", "step": sb.step,
+                         "base": sb.per_week, "scenario": sw.per_week,
+                         "change": sw.per_week / sb.per_week - 1 if sb.per_week else math.nan,
+                         "_end": j == len(b.steps) - 1})
+    return grid(f"What if {label}", WHAT_IF, rows, ends=lambda r: bool(r["_end"]))
 
 
-def rollup_table(r: Rollup) -> Table:
-    table = Table(title=f"Team roll-up: {r.reps} plans summed against one team-average plan, "
-                        f"quota {fmt.money(r.quota)}",
-                  title_justify="left")
-    for header in ("Step", "Sum of per-rep plans", "Team-average plan", "Difference", "%"):
-        table.add_column(header, justify="left" if header == "Step" else "right")
-    for s in r.steps:
-        pct = "–" if s.difference_pct is None else f"{s.difference_pct:+.1%}"
-        table.add_row(s.step, f"{s.sum_of_reps:,.1f}", f"{s.team_average:,.1f}",
-                      f"{s.difference:+,.1f}", pct)
-    return table
+ROLLUP = (
+    Col("Step", field("step", fmt.words), False, wrap=True),
+    Col("Sum of per-rep plans", field("sum_of_reps", lambda v: fmt.count(v, up=True))),
+    Col("Team-average plan", field("team_average", lambda v: fmt.count(v, up=True))),
+    Col("Difference", field("difference", lambda v: fmt.count(v, signed=True))),
+    Col("%", field("difference_pct", lambda v: fmt.pct(v, signed=True))),
+)
 
 
-def projection_table(projections: Sequence[Projection], title: str) -> Table:
+def rollup_table(r: Rollup) -> Grid:
+    rows = [{"step": s.step, "sum_of_reps": s.sum_of_reps, "team_average": s.team_average,
+             "difference": s.difference, "difference_pct": s.difference_pct} for s in r.steps]
+    return grid(f"Team roll-up: {r.reps} plans summed against one team-average plan, "
+                f"quota {fmt.money(r.quota)}", ROLLUP, rows)
+
+
+PROJECTION = (
+    Col("Rep", field("rep", fmt.text), False, wrap=True),
+    Col("Expected", field("expected", fmt.money)),
+    Col("Att.", field("attainment", fmt.pct)),
+    Col("P10–P90", field("range", fmt.text)),
+    Col("P(≥T)", field("prob_target", fmt.pct), priority=1),
+    Col("Binds at", field("binding_step", fmt.words), False, wrap=True),
+    Col("Rate → needed", field("rates", fmt.text), wrap=True),
+    Col("Or top/wk", field("top", lambda v: fmt.count(v, up=True)), priority=2),
+)
+
+
+def projection_table(projections: Sequence[Projection], title: str,
+                     names: Names | None = None) -> Grid:
     """Per rep: expected revenue and attainment, P10-P90, the binding step, two ways to close.
 
     "Rate → needed" is the binding step's rate now and the rate that would reach target;
     "Or top/wk" the weekly volume at the top step that would reach it at today's rates.
     """
-    table = compact(title, ("Rep", "Expected", "Att.", "P10–P90", "P(≥T)", "Binds at",
-                                   "Rate → needed", "Or top/wk"), left=("Rep", "Binds at"))
-    for p in projections:
-        table.add_row(
-            p.key, fmt.money_short(p.expected_revenue), f"{p.attainment:.0%}",
-            f"{fmt.money_short(p.p10)}–{fmt.money_short(p.p90)}", f"{p.prob_target:.0%}",
-            p.binding_step, f"{p.binding_rate:.1%}→{fmt.pct(p.rate_needed)}",
-            f"{p.start_volume_needed:,.0f}")
-    return table
+    rows = [{"rep": _who(p.key, names), "expected": p.expected_revenue,
+             "attainment": p.attainment, "range": f"{fmt.money(p.p10)}–{fmt.money(p.p90)}",
+             "prob_target": p.prob_target, "binding_step": p.binding_step,
+             "rates": f"{fmt.pct(p.binding_rate)} → {fmt.pct(p.rate_needed)}",
+             "top": p.start_volume_needed} for p in projections]
+    return grid(title, PROJECTION, rows)
 
 
-def flow_table(p: Projection) -> Table:
-    table = Table(title=f"{p.key}: the plan against the rates", title_justify="left")
-    for header in ("Step", "Rate", "Reference rate", "Planned/wk", "Expected/wk"):
-        table.add_column(header, justify="left" if header == "Step" else "right")
-    for s in p.steps:
-        table.add_row(s.step, fmt.pct(s.rate), fmt.pct(s.reference_rate),
-                      "–" if s.planned_per_week is None else f"{s.planned_per_week:,.1f}",
-                      "–" if s.expected_per_week is None else f"{s.expected_per_week:,.2f}")
-    return table
+FLOW = (
+    Col("Step", field("step", fmt.words), False, wrap=True),
+    Col("Rate", field("rate", fmt.pct)),
+    Col("Reference rate", field("reference_rate", fmt.pct)),
+    Col("Planned/wk", field("planned_per_week", lambda v: fmt.count(v, up=True))),
+    Col("Expected/wk", field("expected_per_week", fmt.count)),
+)
 
 
-def print_notes(console: Console, notes: Sequence[str]) -> None:
-    for note in notes:
-        console.print(f"[dim]{note}[/dim]", highlight=False)
+def flow_table(p: Projection, names: Names | None = None) -> Grid:
+    rows = [{"step": s.step, "rate": s.rate, "reference_rate": s.reference_rate,
+             "planned_per_week": s.planned_per_week, "expected_per_week": s.expected_per_week}
+            for s in p.steps]
+    return grid(f"{_who(p.key, names)}: the plan against the rates", FLOW, rows)
+
+
+def plan_output(base: Sequence[RepPlan], scenario: Sequence[RepPlan], rollup: Rollup | None,
+                *, doc: Any, title: str, what_if: str, plan_notes: Sequence[str],
+                names: Names | None = None, by: str | None = None) -> Output:
+    """A plan: JSON as given, one CSV row per (rep, step), the plan, what-if and roll-up."""
+    records = [plan_record(x, by=by) for x in (*base, *scenario)]
+    show: list[RenderableType] = [plan_table(base, title, names)]
+    if scenario:
+        show.append(what_if_table(base, scenario, what_if, names))
+    if rollup:
+        show.append(rollup_table(rollup))
+    return Output(tables=(("plan", pd.DataFrame(flat_rows(records))),), doc=doc,
+                  show=(*show, *notes(plan_notes)))
+
+
+def projection_output(result: Sequence[Projection], *, doc: Any, by: str | None,
+                      projection_notes: Sequence[str], names: Names | None = None) -> Output:
+    """A forward audit: JSON as given, one CSV row per (rep, step), the audit table (and the
+    flow of a single rep)."""
+    records = [projection_record(x, by=by) for x in result]
+    show: list[RenderableType] = [projection_table(result, "Forward audit of the plan", names)]
+    if len(result) == 1:
+        show.append(flow_table(result[0], names))
+    return Output(tables=(("projection", pd.DataFrame(flat_rows(records))),), doc=doc,
+                  show=(*show, *notes(projection_notes)))

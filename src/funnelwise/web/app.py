@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException
 from starlette.middleware.gzip import GZipMiddleware
 
+from funnelwise import formats
 from funnelwise.io.workspace import DEFAULT_WAIT, Stamp, require, stamp
 from funnelwise.web import errors, filters, render
 from funnelwise.web.context import Context
@@ -52,6 +53,7 @@ class Dashboard:
         self.wait = wait
         self.version: Stamp = ()
         self.memos: OrderedDict[filters.Filters, dict[Any, Any]] = OrderedDict()
+        self.settings: dict[Stamp, str] = {}
 
     def memo(self, version: Stamp, chosen: filters.Filters) -> dict[Any, Any]:
         """The results kept for `chosen` on this version of the file (all dropped when the
@@ -80,13 +82,21 @@ class Dashboard:
         something must be computed; again, afresh, if an import changed the file meanwhile."""
         version = stamp(self.path)
         try:
-            with Reading(self.path, version=version, wait=self.wait) as reading:
+            with Reading(self.path, version=version, wait=self.wait) as reading, \
+                    formats.using_currency(self.currency(version, reading)):
                 return use(Context(tables=reading.crm, filters=chosen,
                                    memo=self.memo(version, chosen)))
         except Changed:
             if attempts <= 1:
                 raise
             return self.read(chosen, use, attempts=attempts - 1)
+
+
+    def currency(self, version: Stamp, reading: Reading) -> str:
+        """The workspace's currency setting, read once per version of the file."""
+        if version not in self.settings:
+            self.settings = {version: reading.setting(formats.CURRENCY_KEY) or ""}
+        return self.settings[version]
 
 
 def twin(page: Page, ctx: Context, data: Data) -> dict[str, Any]:

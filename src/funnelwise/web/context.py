@@ -10,8 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pandas as pd
-
+from funnelwise.frames import records
 from funnelwise.metrics.cycle import cycle
 from funnelwise.metrics.funnel import funnel
 from funnelwise.metrics.result import MetricResult
@@ -74,8 +73,7 @@ class Context:
 
     def reps(self) -> list[dict[str, Any]]:
         """The reps in scope, by name."""
-        return self._cached("reps", lambda: frame_rows(queries.rep_rows(
-            self.crm).to_pandas()))
+        return self._cached("reps", lambda: records(queries.rep_rows(self.crm).to_pandas()))
 
     def known(self, column: str) -> list[str]:
         """Every manager (or team) in the org: the choices of the filter bar."""
@@ -112,17 +110,4 @@ def make_context(org: Crm, filters: Filters) -> Context:
     ctx._opened()
     return ctx
 
-
-def frame_rows(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Rows as JSON-ready values: None for missing, dates as YYYY-MM-DD."""
-    frame = frame.astype(object).where(frame.notna(), None)
-    return [{k: _plain(v) for k, v in r.items()} for r in frame.to_dict(orient="records")]
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value.item() if hasattr(value, "item") else value
 

@@ -9,8 +9,6 @@ held by an import is a 503 with Retry-After; anything else is a 500 that asks to
 
 from __future__ import annotations
 
-import json
-import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -18,6 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.exceptions import HTTPException
 
 from funnelwise.errors import UserError
+from funnelwise.frames import json_text
 from funnelwise.io.workspace import WorkspaceBusy
 from funnelwise.web import render
 from funnelwise.web.page import NotFound
@@ -33,21 +32,10 @@ def error_body(status: int, message: str) -> dict[str, Any]:
             "error": message}
 
 
-def _clean(value: Any) -> Any:
-    """NaN and infinities become null: JSON has no spelling for them."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
-    return value
-
-
 def json_response(body: dict[str, Any], status: int = 200) -> Response:
-    """JSON as the CLI writes it (values it cannot encode as text), with no NaN."""
-    text = json.dumps(_clean(body), default=str, allow_nan=False)
-    return Response(text, status_code=status, media_type="application/json")
+    """JSON as the CLI writes it (`frames.json_text`: no NaN, dates as ISO text)."""
+    return Response(json_text(body, indent=None), status_code=status,
+                    media_type="application/json")
 
 
 def error_response(request: Request, status: int, message: str) -> Response:

@@ -41,6 +41,12 @@ class Reading:
             self.ws = ws
         return self.ws.crm()
 
+    def setting(self, key: str) -> str | None:
+        """A workspace setting (the currency), opening the file if it is not open yet."""
+        self.crm()
+        assert self.ws is not None
+        return self.ws.get_meta(key)
+
     def close(self) -> None:
         if self.ws is not None:
             self.ws.close()

@@ -1,5 +1,9 @@
 """Templates, number formats and static assets: turning a page's dict into HTML.
 
+Every figure a template shows goes through a filter of `funnelwise.formats` (`money`, `pct`,
+`count`, `whole` for needs rounded up, `days`, `multiple`, `score`, `date`), so a page reads
+as the CLI and the brief do.
+
 The same templates serve the dashboard (assets linked from the app's own routes) and the
 single-file report (assets inlined), so both show the same views.
 """
@@ -17,7 +21,7 @@ import plotly.offline
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from funnelwise.presentation import formats
+from funnelwise import formats
 from funnelwise.web.charts import base as charts
 from funnelwise.web.page import Data, Page, Params, by_name
 from funnelwise.web.views import PAGES
@@ -37,9 +41,12 @@ def environment() -> Environment:
                       autoescape=select_autoescape(default=True), undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
     env.filters.update(pct=formats.pct, money=formats.money, days=formats.days,
-                       count=formats.count, text=formats.text, names=rep_names,
+                       count=formats.count, whole=lambda v: formats.count(v, up=True),
+                       signed=lambda v: formats.pct(v, signed=True),
+                       multiple=formats.multiple, score=formats.score, date=formats.date,
+                       words=formats.words, text=formats.text, names=rep_names,
                        drop_off=charts.drop_off)
-    env.globals.update(interval=formats.interval)
+    env.globals.update(interval=formats.interval, named=formats.named)
     return env
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from funnelwise.presentation import formats as fmt
+from funnelwise import formats as fmt
 
 Row = dict[str, Any]
 

@@ -12,21 +12,20 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from funnelwise.coach.rules import label
 from funnelwise.web.charts import base as charts
 
 Row = dict[str, Any]
 
-KINDS = {
-    "activity_goal_missed": ("activity goal missed", charts.ORANGE),
-    "conversion_drop": ("conversion drop", charts.VERMILLION),
-    "pipeline_gap": ("pipeline gap", charts.BLUE),
-    "stalled_deals": ("stalled deals", charts.SKY),
+COLOURS = {
+    "activity_goal_missed": charts.ORANGE, "conversion_drop": charts.VERMILLION,
+    "pipeline_gap": charts.BLUE, "stalled_deals": charts.SKY,
 }
 
 
 def kind(rule: str) -> tuple[str, str]:
-    """A rule's label and colour (other rules: their name, in purple)."""
-    return KINDS.get(rule, (rule.replace("_", " "), charts.PURPLE))
+    """A rule's label (declared with the rule) and colour (other rules: purple)."""
+    return label(rule), COLOURS.get(rule, charts.PURPLE)
 
 
 def labels(rows: Sequence[Row]) -> dict[str, str]:

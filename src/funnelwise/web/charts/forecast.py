@@ -8,7 +8,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from funnelwise.presentation import formats as fmt
+from funnelwise import formats as fmt
 from funnelwise.web.charts import base as charts
 
 Row = dict[str, Any]
@@ -54,6 +54,11 @@ def _spread(rows: Sequence[Row]) -> dict[str, Any]:
             "arrayminus": [r["p50"] - r["p10"] for r in rows]}
 
 
+def _label(r: Row) -> str:
+    """A method as a person reads it: its label, else its id."""
+    return str(r.get("method_label") or r["method"])
+
+
 def _hover(r: Row) -> list[str]:
     return [fmt.money(r["p50"]), fmt.money(r["p10"]), fmt.money(r["p90"])]
 
@@ -69,7 +74,7 @@ def forecast_figure(rows: Sequence[Row]) -> go.Figure:
     for i, r in enumerate(rows):
         method = str(r["method"])
         fig.add_trace(go.Scatter(
-            x=[r["p50"]], y=[method], mode="markers", name=method, showlegend=False,
+            x=[r["p50"]], y=[_label(r)], mode="markers", name=_label(r), showlegend=False,
             marker={"symbol": SYMBOLS[i % len(SYMBOLS)], "size": 12, "color": colours[method]},
             error_x=_spread([r]) | {"color": colours[method]}, cliponaxis=False,
             customdata=[_hover(r)],
@@ -79,7 +84,7 @@ def forecast_figure(rows: Sequence[Row]) -> go.Figure:
     if won > 0:
         fig.add_vline(x=won, line={"dash": "dot", "color": "#57606a"},
                       annotation_text="already won", annotation_position="top left")
-    fig.update_yaxes(categoryorder="array", categoryarray=[r["method"] for r in rows][::-1],
+    fig.update_yaxes(categoryorder="array", categoryarray=[_label(r) for r in rows][::-1],
                      range=[-0.6, len(rows) - 0.4])
     fig.update_xaxes(title_text=f"revenue won in {rows[0].get('period') or 'the period'}",
                      rangemode="tozero", tickformat="~s")
@@ -105,14 +110,15 @@ def backtest_actual_figure(rows: Sequence[Row]) -> go.Figure:
     for i, method in enumerate(methods):
         mine = sorted((r for r in rows if r["method"] == method), key=lambda r: str(r["origin"]))
         fig.add_trace(go.Scatter(
-            x=[str(r["origin"]) for r in mine], y=[r["p50"] for r in mine], name=method,
+            x=[str(r["origin"]) for r in mine], y=[r["p50"] for r in mine],
+            name=_label(mine[0]),
             mode="markers", marker={"symbol": SYMBOLS[i % len(SYMBOLS)], "size": 10,
                                     "color": colours[method]},
             error_y=_spread(mine) | {"color": colours[method]}, cliponaxis=False,
             customdata=[[*_hover(r), fmt.money(r["actual"]),
                          "inside" if r["covered"] else "outside"] for r in mine],
-            hovertemplate=method + " from %{x}: P50 %{customdata[0]} (P10 %{customdata[1]}, "
-                          "P90 %{customdata[2]}); actual %{customdata[3]}, "
+            hovertemplate=_label(mine[0]) + " from %{x}: P50 %{customdata[0]} (P10 "
+                          "%{customdata[1]}, P90 %{customdata[2]}); actual %{customdata[3]}, "
                           "%{customdata[4]}<extra></extra>"))
     fig.update_layout(scattermode="group", scattergap=0.35, bargap=0.12)
     fig.update_yaxes(title_text="revenue won in the period", rangemode="tozero",

@@ -20,7 +20,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from funnelwise.presentation import formats as fmt
+from funnelwise import formats as fmt
 from funnelwise.web.charts import base as charts
 
 Row = dict[str, Any]

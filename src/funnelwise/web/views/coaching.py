@@ -12,7 +12,6 @@ until filters do not apply: a brief judges one week against each rep's own histo
 from __future__ import annotations
 
 import datetime as dt
-import math
 from typing import Any
 
 import plotly.graph_objects as go
@@ -21,8 +20,9 @@ from funnelwise.coach.brief import Conversation, ManagerBrief
 from funnelwise.coach.config import coach_config, targets_config
 from funnelwise.coach.rules import Flag
 from funnelwise.coach.scoped import Coaching, coaching, gauge
-from funnelwise.coach.text import week as week_text
 from funnelwise.errors import UserError
+from funnelwise.formats import date
+from funnelwise.frames import plain
 from funnelwise.periods import containing
 from funnelwise.presentation.brief import footer, title
 from funnelwise.presentation.coach import flag_record
@@ -31,17 +31,6 @@ from funnelwise.web.context import Context
 from funnelwise.web.page import Data, Page
 
 Row = dict[str, Any]
-
-
-def finite(value: Any) -> Any:
-    """`value` with NaN and infinities as None, in nested dicts and lists (JSON has none)."""
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    if isinstance(value, dict):
-        return {k: finite(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [finite(v) for v in value]
-    return value
 
 
 def parse_week(text: str | None) -> dt.date | None:
@@ -68,7 +57,7 @@ def _section(m: ManagerBrief, ranks: dict[int, Row], names: dict[str, str]) -> R
         "bright_spots": [{"rep": s.rep, "name": names.get(s.rep, s.rep), "kind": s.kind,
                           "title": s.title, "evidence": list(s.evidence)}
                          for s in m.bright_spots],
-        "deals": [dict(d) for d in m.deals],
+        "deals": [{**d, "name": names.get(d["rep"], d["rep"])} for d in m.deals],
     }
 
 
@@ -97,11 +86,11 @@ def _records(flags: tuple[Flag, ...], names: dict[str, str]) -> tuple[list[Row],
 def data_of(c: Coaching, asked: dt.date | None) -> Data:
     """The page's figures from one coaching run."""
     records, ranks = _records(c.flags, c.names)
-    return finite({
+    return plain({
         "title": "Coaching brief",
         "heading": title(c.brief),
         "week": c.week.isoformat(),
-        "week_label": week_text(c.week),
+        "week_label": date(c.week),
         "week_reason": _reason(c, asked),
         "latest_activity": c.latest.isoformat(),
         "settings": c.settings,

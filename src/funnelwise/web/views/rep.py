@@ -19,13 +19,14 @@ from typing import Any
 import plotly.graph_objects as go
 
 from funnelwise.errors import did_you_mean
+from funnelwise.frames import records
 from funnelwise.metrics.dimensions import NONE
 from funnelwise.periods import Period, default_period, parse_period
 from funnelwise.presentation import plan as plan_records
 from funnelwise.web import queries
 from funnelwise.web.charts import base as charts
 from funnelwise.web.charts import pipeline as pipeline_charts
-from funnelwise.web.context import Context, frame_rows
+from funnelwise.web.context import Context
 from funnelwise.web.page import Data, NotFound, Page, Params
 from funnelwise.web.views.pipeline import review_day, reviewed
 from funnelwise.web.views.plan import scope_plans
@@ -64,7 +65,7 @@ def weekly(ctx: Context, rep_id: str, plan: Row | None = None) -> Data:
     volume, output = steps
     expr = queries.weekly_activity(ctx.crm, rep_id=rep_id, volume=volume, output=output,
                                    since=ctx.filters.since, until=ctx.filters.until)
-    weeks = frame_rows(expr.to_pandas())
+    weeks = records(expr.to_pandas())
     need = step_need(plan, volume.name)
     for w in weeks:
         w["yield"] = w["output"] / w["volume"] if output and w["volume"] else None
@@ -107,7 +108,7 @@ def open_deals(ctx: Context, rep_id: str, day: dt.date) -> list[dict[str, Any]]:
     """Open deals, largest first, each with its pipeline-review flags as of `day` (the same
     flags and wording as `funnelwise review`; none for a deal not open on that day)."""
     at = reviewed(ctx, day).at
-    deals = frame_rows(queries.open_deals(ctx.crm, rep_id, at).to_pandas())
+    deals = records(queries.open_deals(ctx.crm, rep_id, at).to_pandas())
     rv = reviewed(ctx, day).deals
     mine = rv[rv["rep"] == rep_id]
     flags = dict(zip(mine["opportunity_id"], mine["flags"], strict=True))

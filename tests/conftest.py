@@ -69,3 +69,19 @@ def simulated(tmp_path_factory: pytest.TempPathFactory) -> SimulatedWorkspace:
         run_import(ws, [data], presets.get("canonical"))
     return SimulatedWorkspace(path=path, data=data, truth=json.loads((data / "truth.json")
                                                                      .read_text()))
+
+
+DEMO = {"reps": 20, "weeks": 52, "seed": 7}
+
+
+@pytest.fixture(scope="session")
+def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo workspace: what `funnelwise demo` builds (20 reps, 52 weeks, seed 7)."""
+    from funnelwise.simulate import SimConfig, simulate_org, write_org
+
+    data = tmp_path_factory.mktemp("demo")
+    write_org(simulate_org(SimConfig(**DEMO)), data)
+    path = data / "demo.duckdb"
+    with Workspace(path) as ws:
+        run_import(ws, [data], presets.get("canonical"))
+    return path

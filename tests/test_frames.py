@@ -63,8 +63,8 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_neutralised():
 
 
 def test_stacked_tables_keep_every_row_and_column():
-    from funnelwise.frames import stacked
+    from funnelwise.frames import stacked_csv
 
-    out = stacked([("a", pd.DataFrame({"x": [1, 2]})), ("b", pd.DataFrame({"y": ["p"]}))])
-    assert list(out.columns) == ["table", "x", "y"]
-    assert list(out["table"]) == ["a", "a", "b"]
+    text = stacked_csv([("a", pd.DataFrame({"x": [1, 2], "z": [0.5, None]})),
+                        ("b", pd.DataFrame({"y": ["=p"], "x": [3]}))])
+    assert text.splitlines() == ["table,x,z,y", "a,1,0.5,", "a,2,,", "b,3,,'=p"]

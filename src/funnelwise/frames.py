@@ -17,7 +17,7 @@ import io
 import json
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, is_dataclass
 from enum import Enum
 from pathlib import PurePath
@@ -130,15 +130,14 @@ def _cell(value: Any) -> Any:
     return csv_safe(value) if isinstance(value, str) else value
 
 
-def csv_text(frame: pd.DataFrame) -> str:
-    """The frame as CSV text, safe to open in a spreadsheet (`csv_frame`): one line per row,
-    missing values empty, a cell holding a line break or carriage return quoted."""
-    safe = csv_frame(frame)
+def _lines(rows: Iterable[Sequence[Any]]) -> str:
+    """CSV lines: one per row, missing values empty, a cell holding a line break or carriage
+    return quoted."""
     buf = io.StringIO()
     # "\r\n" makes the writer quote cells holding either character; each row then ends in "\n"
     writer = csv.writer(buf, lineterminator="\r\n")
     lines = []
-    for row in [list(safe.columns), *safe.itertuples(index=False, name=None)]:
+    for row in rows:
         buf.seek(0)
         buf.truncate()
         writer.writerow(["" if missing(v) else v for v in row])
@@ -146,9 +145,23 @@ def csv_text(frame: pd.DataFrame) -> str:
     return "".join(lines)
 
 
-def stacked(tables: Sequence[tuple[str, pd.DataFrame]]) -> pd.DataFrame:
-    """Several named tables as one: a first column `table` with each row's table name, then
-    every table's columns (blank where a table has none)."""
-    parts = [frame.assign(table=name)[["table", *frame.columns]] if len(frame.columns)
-             else pd.DataFrame({"table": [name]}).iloc[:0] for name, frame in tables]
-    return pd.concat([p.astype(object) for p in parts], ignore_index=True, sort=False)
+def csv_text(frame: pd.DataFrame) -> str:
+    """The frame as CSV text, safe to open in a spreadsheet (`csv_frame`)."""
+    safe = csv_frame(frame)
+    return _lines([list(safe.columns), *safe.itertuples(index=False, name=None)])
+
+
+def stacked_csv(tables: Sequence[tuple[str, pd.DataFrame]]) -> str:
+    """Several named tables as one CSV text: a first column `table` with each row's table
+    name, then every table's columns in order of first appearance (blank where a table has
+    none); each value written as its own table writes it."""
+    columns = list(dict.fromkeys(str(c) for _, frame in tables for c in frame.columns))
+    if "table" in columns:
+        raise ValueError("a stacked table cannot have its own `table` column")
+    out: list[Sequence[Any]] = [["table", *(csv_safe(c) for c in columns)]]
+    for name, frame in tables:
+        safe = csv_frame(frame)
+        at = {str(c): i for i, c in enumerate(frame.columns)}
+        for row in safe.itertuples(index=False, name=None):
+            out.append([csv_safe(name), *(row[at[c]] if c in at else None for c in columns)])
+    return _lines(out)

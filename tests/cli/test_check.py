@@ -240,7 +240,9 @@ def test_unknown_references_read_as_the_import_says_them(tmp_path):
 
 
 def test_csv_has_one_row_per_command(maven_path):
-    got = list(csv.DictReader(io.StringIO(check(maven_path, "--format", "csv"))))
+    every = list(csv.DictReader(io.StringIO(check(maven_path, "--format", "csv"))))
+    assert [r["table"] for r in every][:1] == ["tables"]  # every table, each row named
+    got = [r for r in every if r["table"] == "commands"]
     assert [r["command"] for r in got] == [c["command"] for c in
                                            check_json(maven_path)["commands"]]
     coach = next(r for r in got if r["command"] == "coach")

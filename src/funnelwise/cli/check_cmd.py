@@ -2,26 +2,28 @@
 
 from __future__ import annotations
 
-import csv
-import json
-import sys
 from typing import Any
 
+import pandas as pd
 import typer
-from rich.table import Table
+from rich.console import RenderableType
 
+from funnelwise import formats as fmt
 from funnelwise.cli.common import (
     DEFAULT_WORKSPACE,
     Format,
     FormatOpt,
     FunnelOpt,
+    OutOpt,
     WorkspaceOpt,
-    console,
+    emit,
     funnel_override,
     open_workspace,
     user_errors,
 )
 from funnelwise.metrics.check import run_check
+from funnelwise.presentation.output import Output, line
+from funnelwise.presentation.tables import Col, field, grid
 
 ORDER = 12
 HEADINGS = {"yes": "Supported", "partly": "Partly supported", "no": "Not supported"}
@@ -40,30 +42,33 @@ def _dates(record: Record) -> dict[str, tuple[str, str]]:
     return out
 
 
-def tables_table(record: Record) -> Table:
-    table = Table("table", "rows", "first", "last", title="Tables", title_justify="left")
+def table_rows(record: Record) -> list[Record]:
+    """Each canonical table: its rows and the first and last day of its dated records."""
     dates = _dates(record)
-    for t in record["tables"]:
-        rows = "not in this source" if t["rows"] is None else f"{t['rows']:,}"
-        table.add_row(t["table"], rows, *dates.get(t["table"], ("", "")))
-    table.columns[1].justify = "right"
-    return table
+    return [{"table": t["table"], "rows": t["rows"],
+             "first": dates.get(t["table"], (None, None))[0],
+             "last": dates.get(t["table"], (None, None))[1]} for t in record["tables"]]
 
 
-def holds_table(record: Record) -> Table:
-    table = Table("records", "held", "what is there", title="What the commands lean on",
-                  title_justify="left")
-    for h in record["holds"]:
-        table.add_row(h["what"], "yes" if h["present"] else "no", h["detail"])
-    return table
+TABLES = (
+    Col("Table", field("table", fmt.text), False),
+    Col("Rows", lambda r: "not in this source" if r["rows"] is None else fmt.count(r["rows"])),
+    Col("First", field("first", fmt.date), False),
+    Col("Last", field("last", fmt.date), False),
+)
+HOLDS = (
+    Col("Records", field("what", fmt.text), False, wrap=True),
+    Col("Held", lambda r: "yes" if r["present"] else "no", False),
+    Col("What is there", field("detail", fmt.text), False, wrap=True, room=30),
+)
 
 
 def span_line(record: Record) -> str:
     span, period = record["span"], record["default_period"]
     if span is None:
         return "The workspace has no dated records."
-    return (f"Records from {span['first']} to {span['last']} ({span['days']:,} days); today "
-            f"{span['today']}; default period {period['label']}.")
+    return (f"Records from {span['first']} to {span['last']} ({fmt.count(span['days'])} days); "
+            f"today {span['today']}; default period {period['label']}.")
 
 
 def command_lines(record: Record) -> list[str]:
@@ -80,35 +85,36 @@ def command_lines(record: Record) -> list[str]:
     return lines
 
 
-def print_check(record: Record) -> None:
-    console.print(span_line(record), highlight=False)
-    console.print(tables_table(record))
-    console.print(holds_table(record))
-    for w in record["warnings"]:
-        console.print(f"warning: {w['text']}", highlight=False, markup=False, soft_wrap=True)
-    for line in command_lines(record):
-        console.print(line, highlight=False, markup=False, soft_wrap=True)
-
-
-def write_csv(record: Record) -> None:
-    out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(["command", "supported", "reasons"])
-    for c in record["commands"]:
-        out.writerow([c["command"], c["supported"], "; ".join(c["reasons"])])
+def check_output(record: Record) -> Output:
+    """The check: JSON as the record, CSV of every table (tables, what is held, warnings,
+    commands), and on the terminal the span, the tables, the warnings and the verdicts."""
+    commands = pd.DataFrame([{"command": c["command"], "supported": c["supported"],
+                              "reasons": "; ".join(c["reasons"])} for c in record["commands"]],
+                            columns=["command", "supported", "reasons"])
+    held = pd.DataFrame(table_rows(record), columns=["table", "rows", "first", "last"])
+    tables = (("tables", held.rename(columns={"table": "name"})),
+              ("holds", pd.DataFrame(record["holds"])),
+              ("warnings", pd.DataFrame([{"warning": w["text"]} for w in record["warnings"]],
+                                        columns=["warning"])),
+              ("commands", commands))
+    show: tuple[RenderableType, ...] = (
+        line(span_line(record)), grid("Tables", TABLES, table_rows(record)),
+        grid("What the commands lean on", HOLDS, record["holds"]),
+        *(line(f"warning: {w['text']}") for w in record["warnings"]),
+        *(line(text) for text in command_lines(record)))
+    return Output(tables=tables, doc=record, show=show)
 
 
 @user_errors
 def check(workspace: WorkspaceOpt = DEFAULT_WORKSPACE, funnel: FunnelOpt = None,
-          format: FormatOpt = Format.table) -> None:
-    """What the workspace holds, what to watch, and which commands its data supports."""
+          format: FormatOpt = Format.table, out: OutOpt = None) -> None:
+    """What the workspace holds, what to watch, and which commands its data supports.
+
+    Example: funnelwise check --workspace sales.duckdb
+    """
     with open_workspace(workspace) as ws:
         record = run_check(ws.crm(funnel_override(funnel))).record()
-    if format is Format.json:
-        sys.stdout.write(json.dumps(record, indent=2) + "\n")
-    elif format is Format.csv:
-        write_csv(record)
-    else:
-        print_check(record)
+    emit(check_output(record), format, out=out)
 
 
 def register(app: typer.Typer) -> None:

@@ -31,8 +31,8 @@ if TYPE_CHECKING:
 
 ORDER = 45
 
-ByOpt = Annotated[str, typer.Option("--by", metavar="rep|team|manager|region|all",
-                                    help="How to group.")]
+ByOpt = Annotated[str, typer.Option(
+    "--by", metavar="GROUP", help="How to group: rep, team, manager, region or all.")]
 TypeOpt = Annotated[list[str] | None, typer.Option(
     "--type", metavar="TYPE", help="Only this activity type; repeat for several.")]
 OutcomeOpt = Annotated[list[str] | None, typer.Option(

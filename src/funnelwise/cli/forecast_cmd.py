@@ -28,8 +28,9 @@ AsOfOpt = Annotated[dt.date | None, day_option(
     "--as-of", "Forecast with the CRM as it stood at the start of this day (default: the day "
     "after the latest record).")]
 MethodOpt = Annotated[str, typer.Option(
-    "--method", metavar="funnelwise|stage_weighted|run_rate|all",
-    help="Forecast method (all: every registered one).")]
+    "--method", metavar="METHOD",
+    help="Forecast method: funnelwise, stage_weighted, run_rate, or all (every registered "
+    "one).")]
 DrawsOpt = Annotated[int, typer.Option(min=100, help="Monte Carlo draws for P10/P50/P90.")]
 SeedOpt = Annotated[int, typer.Option(help="Random seed (same seed, same figures).")]
 
@@ -40,8 +41,9 @@ def forecast(
         metavar="PERIOD",
         help="Period: 2026-Q3, 2026-07 or 2026 (default: the quarter of the as-of day if a "
              "third of it remains, else the next).")] = None,
-    by: Annotated[str, typer.Option("--by", metavar="all|rep|team|manager|region",
-                                    help="How to group.")] = "all",
+    by: Annotated[str, typer.Option(
+        "--by", metavar="GROUP", help="How to group: all, rep, team, manager or region.")
+    ] = "all",
     as_of: AsOfOpt = None, method: MethodOpt = "funnelwise",
     workspace: WorkspaceOpt = DEFAULT_WORKSPACE, format: FormatOpt = Format.table,
     explain: ExplainOpt = False, draws: DrawsOpt = DRAWS, seed: SeedOpt = 0,

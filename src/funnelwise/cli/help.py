@@ -19,7 +19,7 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from typer.core import TyperCommand, TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup
 
 EXAMPLE = "Example:"
 NAMES = {"int": "INTEGER", "int range": "INTEGER", "float": "NUMBER", "float range": "NUMBER",
@@ -43,7 +43,7 @@ def readable(label: str) -> str:
         text = text[5:-1]
     if "," in text:
         return " ".join(readable(part) for part in text.split(","))
-    return NAMES.get(text, text)
+    return NAMES.get(text, NAMES.get(text.lower(), text))
 
 
 def tidy(params: list[Any], ctx: Any) -> list[Any]:
@@ -53,6 +53,9 @@ def tidy(params: list[Any], ctx: Any) -> list[Any]:
             continue
         if getattr(param, "is_flag", False) and param.metavar is None:
             param.metavar = ""
+        elif isinstance(param, TyperArgument):  # its name shows; its type column is the form
+            form = readable(param.display_type(ctx))
+            param.display_type_rich = lambda ctx, form=form: form  # type: ignore[method-assign,misc]
         elif param.metavar is None and hasattr(param, "display_type"):
             param.metavar = readable(param.display_type(ctx))
         if getattr(param, "help", None):

@@ -71,7 +71,10 @@ def import_(
         "(default: today), for an older export imported late; each import keeps what changed "
         "in the open deals since the last one.")] = None,
 ) -> None:
-    """Import CRM exports; on any problem nothing is written and the exit code is 2."""
+    """Import CRM exports; on any problem nothing is written and the exit code is 2.
+
+    Example: funnelwise import --workspace sales.duckdb --preset maven exports/
+    """
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
     from funnelwise.io import presets

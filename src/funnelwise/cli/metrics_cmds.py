@@ -29,9 +29,10 @@ from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
 ORDER = 30
 
 ByOpt = Annotated[str, typer.Option(
-    "--by", metavar="rep|manager|team|region|product|source|all", help="How to group.")]
+    "--by", metavar="GROUP",
+    help="How to group: rep, manager, team, region, product, source or all.")]
 FunnelByOpt = Annotated[str, typer.Option(
-    "--by", metavar="rep|manager|team|region|all", help="How to group.")]
+    "--by", metavar="GROUP", help="How to group: rep, manager, team, region or all.")]
 
 
 @user_errors

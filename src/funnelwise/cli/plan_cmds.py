@@ -74,7 +74,7 @@ PeriodOpt = Annotated[str | None, typer.Option(
     metavar="PERIOD", help="Period to plan: 2026-Q3, 2026-07 or 2026 (default: the quarter "
     "of the data's today if a third of it remains, else the next).")]
 PlanByOpt = Annotated[str, typer.Option(
-    "--by", metavar="rep|team|manager|region|all", help="Whom to plan for.")]
+    "--by", metavar="GROUP", help="Whom to plan for: rep, team, manager, region or all.")]
 RatesOpt = Annotated[RatesMode, typer.Option(
     "--rates", help="shrunk: each rep's rates pulled toward the team (small samples); raw.")]
 DrawsOpt = Annotated[int | None, typer.Option(

@@ -27,8 +27,9 @@ ORDER = 62
 
 @user_errors
 def sources(
-    by: Annotated[str, typer.Option("--by", metavar="source|landing_page|sdr",
-                                    help="How to group.")] = "source",
+    by: Annotated[str, typer.Option(
+        "--by", metavar="GROUP", help="How to group: source, landing_page or sdr.")
+    ] = "source",
     since: SinceOpt = None, until: UntilOpt = None,
     workspace: WorkspaceOpt = DEFAULT_WORKSPACE, format: FormatOpt = Format.table,
     explain: ExplainOpt = False, level: LevelOpt = DEFAULT_LEVEL, out: OutOpt = None,

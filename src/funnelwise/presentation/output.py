@@ -20,7 +20,7 @@ import pandas as pd
 from rich.console import RenderableType
 from rich.text import Text
 
-from funnelwise.frames import csv_text, stacked
+from funnelwise.frames import csv_text, stacked_csv
 from funnelwise.metrics.result import MetricResult
 from funnelwise.presentation.tables import explain as explain_text
 from funnelwise.presentation.tables import view
@@ -42,7 +42,7 @@ class Output:
         `table` column naming each row's table."""
         if len(self.tables) == 1:
             return csv_text(self.tables[0][1])
-        return csv_text(stacked(self.tables))
+        return stacked_csv(self.tables)
 
     def csv_files(self) -> dict[str, str]:
         """Every table as its own CSV text, by file name (`<table>.csv`)."""

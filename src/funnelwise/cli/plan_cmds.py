@@ -32,6 +32,7 @@ from funnelwise.cli.common import (
     user_errors,
 )
 from funnelwise.errors import UserError
+from funnelwise.formats import count, pct
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
 from funnelwise.metrics.span import data_span
 from funnelwise.periods import Period, default_period, parse_period
@@ -178,7 +179,7 @@ def plan(
                                                workspace, funnel)
     n = draws or PLAN_DRAWS
     if explain:
-        _explain(groups, [f"intervals: central {level:.0%} of {n:,} Monte Carlo draws"])
+        _explain(groups, [f"intervals: central {pct(level)} of {count(n)} Monte Carlo draws"])
         return
     plans = make_plans(funnels, targets, groups=groups, what_if=scenario, by=by, level=level,
                        draws=n, seed=seed)

@@ -28,6 +28,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from funnelwise.formats import pct
+
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -252,7 +254,7 @@ def prior_note(strengths: str, *, groups: int, level: float, given: bool = False
     """How the estimates were made, for the notes under a table; `unit` is what the prior
     strength counts (what the rates are shares of)."""
     if groups < 2:
-        return f"one group: each estimate is its own rate, with a central {level:.0%} interval"
+        return f"one group: each estimate is its own rate, with a central {pct(level)} interval"
     how = "given" if given else "learnt from all groups"
     return (f"estimates shrunk toward the parent's rate; prior strength m ({how}, in {unit}): "
-            f"{strengths}; intervals: central {level:.0%} of the posterior")
+            f"{strengths}; intervals: central {pct(level)} of the posterior")

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from funnelwise.errors import unknown_name
-from funnelwise.formats import named
+from funnelwise.formats import named, pct
 from funnelwise.frames import rows
 from funnelwise.metrics.asof import AsOf
 from funnelwise.metrics.asof import as_of as view_at
@@ -135,7 +135,7 @@ def _model_note(model: WinModel | None) -> tuple[str, ...]:
     bands = ", ".join(f"{e:.0f}" for e in model.edges) or "none"
     return ("win probability: share won of past deals at the same stage and age band (bands "
             f"cut at {bands} days: the 25/50/75/90th percentiles of won deals' cycle), shrunk "
-            f"per rep toward the team; overall share won {model.p_all:.1%}",)
+            f"per rep toward the team; overall share won {pct(model.p_all)}",)
 
 
 def _bare_note(snap: AsOf, bare: int) -> tuple[str, ...]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from funnelwise import formats as fmt
 from funnelwise.coach.rules import label
 from funnelwise.web.charts import base as charts
 
@@ -52,8 +53,9 @@ def stake_figure(flags: Sequence[Row]) -> go.Figure:
         mine = [f for f in flags if f["rule"] == rule]
         fig.add_trace(go.Bar(
             y=[who[f["rep"]] for f in mine], x=[f["money"] for f in mine], orientation="h",
-            name=label, marker={"color": color}, customdata=[[f["title"]] for f in mine],
-            hovertemplate="%{y}: %{x:,.0f} at stake<br>%{customdata[0]}<extra>" + label
+            name=label, marker={"color": color},
+            customdata=[[f["title"], fmt.money(f["money"])] for f in mine],
+            hovertemplate="%{y}: %{customdata[1]} at stake<br>%{customdata[0]}<extra>" + label
                           + "</extra>"))
     fig.update_layout(barmode="stack")
     fig.update_yaxes(categoryorder="array", categoryarray=order, range=[-0.6, len(order) - 0.4])

@@ -170,16 +170,18 @@ def weekly_plan_figure(rows: Sequence[Row], volume: str, output: str | None,
         return fig
     x0, x1 = _week_edges(weeks)
     lo, hi, need = plan["per_week_lo"], plan["per_week_hi"], plan["per_week"]
-    band = f"plan interval ({plan['interval_level']:.0%})"
+    band = f"plan interval ({fmt.pct(plan['interval_level'])})"
     fig.add_trace(go.Scatter(
         x=[x0, x1, x1, x0, x0], y=[lo, lo, hi, hi, lo], fill="toself", mode="lines",
         line={"width": 0}, fillcolor="rgba(0, 158, 115, 0.18)", name=band,
-        hovertemplate=f"plan: {lo:,.0f}–{hi:,.0f} a week<extra></extra>",
+        hovertemplate=f"plan: {fmt.count(lo, up=True)}–{fmt.count(hi, up=True)} a week"
+                      "<extra></extra>",
     ))
     fig.add_trace(go.Scatter(
-        x=[x0, x1], y=[need, need], mode="lines", name=f"plan: {need:,.1f} a week",
+        x=[x0, x1], y=[need, need], mode="lines", name=f"plan: {fmt.count(need, up=True)} a week",
         line={"color": charts.GREEN, "width": 2.5, "dash": "dash"},
-        hovertemplate=f"plan: {need:,.1f} {volume} a week<extra></extra>",
+        hovertemplate=f"plan: {fmt.count(need, up=True)} {fmt.words(volume)} a week"
+                      "<extra></extra>",
     ))
     *weekly, band_trace, line_trace = fig.data
     fig.data = (band_trace, *weekly, line_trace)

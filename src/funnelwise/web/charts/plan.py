@@ -13,6 +13,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from funnelwise import formats as fmt
 from funnelwise.web.charts import base as charts
 
 Row = dict[str, Any]
@@ -27,6 +28,11 @@ def _top(row: Row) -> Row:
     return dict(row["steps"][0])
 
 
+def _whole(v: float) -> str:
+    """A weekly need as a goal: whole activities, rounded up."""
+    return fmt.count(v, up=True)
+
+
 def _need_trace(rows: Sequence[Row], labels: list[str], *, name: str, color: str,
                 symbol: str) -> go.Scatter:
     tops = [_top(r) for r in rows]
@@ -36,8 +42,9 @@ def _need_trace(rows: Sequence[Row], labels: list[str], *, name: str, color: str
         error_x={"type": "data", "array": [t["per_week_hi"] - t["per_week"] for t in tops],
                  "arrayminus": [t["per_week"] - t["per_week_lo"] for t in tops],
                  "thickness": 1.5, "width": 4, "color": color},
-        customdata=[[t["per_week_lo"], t["per_week_hi"]] for t in tops],
-        hovertemplate="%{y}: %{x:,.1f} a week (%{customdata[0]:,.1f}–%{customdata[1]:,.1f})"
+        customdata=[[_whole(t["per_week"]), _whole(t["per_week_lo"]), _whole(t["per_week_hi"])]
+                    for t in tops],
+        hovertemplate="%{y}: %{customdata[0]} a week (%{customdata[1]}–%{customdata[2]})"
                       "<extra>" + name + "</extra>",
     )
 

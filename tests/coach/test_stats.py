@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import special
 
-from funnelwise.coach.stats import change_point, prob_short
+from funnelwise.coach.stats import change_point, overflow, prob_short
 
 
 def weeks(rates: list[float], n: int = 100) -> tuple[np.ndarray, np.ndarray]:
@@ -73,3 +73,20 @@ def test_shortfall_probability():
     assert p[0] > 0.999
     assert p[2] < 0.05
     assert p[0] > p[1] > p[2]
+
+
+def test_counts_that_are_not_nested_are_found_with_the_worst_segment():
+    """Weeks 0-9 hold 3 at the next step against 2 at the step, then 1 of 4. Of the segments
+    compared (before and from each τ in 8..12 of 20 weeks, recent 8), every one from the start
+    runs over 100%, most up to τ = 10 (30 against 20), which the change-point model alone
+    reads as a rate of 100% before. A rep at 1 of 4 throughout is nested."""
+    k = np.array([[3] * 10 + [1] * 10, [1] * 20], float)
+    n = np.array([[2] * 10 + [4] * 10, [4] * 20], float)
+    over = overflow(k, n, recent=8)
+    assert over.found.tolist() == [True, False]
+    assert (over.start[0], over.end[0], over.k[0], over.n[0]) == (0, 10, 30, 20)
+    assert change_point(k, n, margin=0.1, recent=8).prob[0] > 0.99  # read as 100% before
+
+
+def test_too_short_a_history_compares_nothing():
+    assert not overflow(np.full((1, 10), 5.0), np.ones((1, 10)), recent=8).found[0]

@@ -6,23 +6,37 @@ morning covers last week, and one run mid-week does not judge a half week. A wee
 data is a user error naming its span. When the data runs past the coached week, the CRM is
 rewound to the Monday after it (`metrics.asof`), so a past week is coached with what was known
 then.
+
+Each step's rate into the next (`rates`, `coach.weekly.step_rate`) is its weekly counts where
+they are nested, else the same leads where the records carry them; a note names the steps
+whose weekly counts are not nested, with the counts.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import pandas as pd
 
 from funnelwise.coach.config import CoachConfig, Targets
 from funnelwise.coach.plans import Plans, load_plans
-from funnelwise.coach.weekly import mondays, weekly_counts, weekly_frame
+from funnelwise.coach.weekly import (
+    StepRate,
+    counted_rate,
+    mondays,
+    rate_notes,
+    step_rates,
+    weekly_counts,
+    weekly_frame,
+)
 from funnelwise.errors import UserError
 from funnelwise.metrics.asof import crm_as_of
 from funnelwise.metrics.span import data_span
 from funnelwise.periods import containing, monday
 from funnelwise.schema.crm import Crm
+from funnelwise.schema.funnel import Step
 
 
 @dataclass(frozen=True)
@@ -38,6 +52,7 @@ class CoachContext:
     reps: pd.DataFrame
     latest: dt.date
     notes: tuple[str, ...] = field(default=())
+    rates: Mapping[str, StepRate] = field(default_factory=dict)
 
     @property
     def steps(self) -> tuple[str, ...]:
@@ -51,6 +66,12 @@ class CoachContext:
     def counts(self, step: str) -> pd.DataFrame:
         """Rep x week counts at `step` (every week up to the coached one)."""
         return self.weekly[step].unstack("week")
+
+    def rate(self, step: Step, nxt: Step) -> StepRate:
+        """The rate from `step` into `nxt` (`rates`; weekly counts when not computed)."""
+        if step.name in self.rates:
+            return self.rates[step.name]
+        return counted_rate(self.weekly, step, nxt, recent=self.config.recent_weeks)
 
     def name(self, rep: str) -> str:
         row = self.reps[self.reps["rep_id"] == rep]
@@ -87,6 +108,8 @@ def build_context(crm: Crm, *, week: dt.date | None = None, config: CoachConfig 
     first = week - dt.timedelta(weeks=config.recent_weeks - 1)
     weekly = weekly_frame(long, sorted(reps["rep_id"].astype(str)), steps, week, first)
     plans = load_plans(crm, week, config.recent_weeks)
+    rates = step_rates(crm, weekly, recent=config.recent_weeks,
+                       asof=min(after, latest + dt.timedelta(days=1)))
     return CoachContext(crm=crm, week=week, config=config, targets=targets or Targets(),
                         weekly=weekly, plans=plans, reps=reps, latest=latest,
-                        notes=plans.notes)
+                        notes=plans.notes + rate_notes(rates), rates=rates)

@@ -120,7 +120,8 @@ def test_coaching_page_shows_questions_evidence_and_deals(qclient):
     assert "Monday brief, week of 2026-03-09" in html
     assert "Open with: “You are doing the work, but fewer meeting turn into qualified" in html
     assert "o042" in html and "No red flags this week." in html  # Leo Marsh: deals only
-    assert 'type="date" name="week" value="2026-03-09"' in html
+    assert 'placeholder="YYYY-MM-DD" title="a day, YYYY-MM-DD" size="10" name="week" ' \
+           'value="2026-03-09"' in html
 
 
 # --- the JSON twins equal the CLI --------------------------------------------------------

@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from funnelwise.cli.common import DEFAULT_WORKSPACE, WorkspaceOpt, console, user_errors, waiting
+from funnelwise.cli.common import (
+    DEFAULT_WORKSPACE,
+    WorkspaceOpt,
+    console,
+    day_option,
+    user_errors,
+    waiting,
+)
 from funnelwise.errors import UserError
 
 if TYPE_CHECKING:
@@ -66,8 +73,8 @@ def import_(
     accept: Annotated[list[str] | None, typer.Option(
         metavar="CHECK", help="Import rows failing this check as they are, with a warning: "
         "closed-before-created (creation dates stamped when the data was loaded).")] = None,
-    as_of: Annotated[dt.datetime | None, typer.Option(
-        "--as-of", formats=["%Y-%m-%d"], help="The day the export shows the CRM as of "
+    as_of: Annotated[dt.date | None, day_option(
+        "--as-of", "The day the export shows the CRM as of "
         "(default: today), for an older export imported late; each import keeps what changed "
         "in the open deals since the last one.")] = None,
 ) -> None:
@@ -91,7 +98,7 @@ def import_(
         chosen = presets.get(preset or "canonical")
     funnel_text = _read(funnel, "funnel file") if funnel else None
     settings = replace(_settings(years, accept or []),
-                       captured=as_of.date() if as_of else None)
+                       captured=as_of)
     columns = (TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn())
     ws = Workspace(workspace, wait=wait, on_wait=waiting)
     with ws, Progress(*columns, console=console, transient=True) as bar:

@@ -55,7 +55,7 @@ def add_burst(src: Path, out: Path, *, weeks: int = 6) -> int:
         cols = [c[0] for c in con.execute(f"DESCRIBE SELECT * FROM read_csv({opps})").fetchall()]
         added = {"account_id": "NULL", "lead_id": "NULL", "source": "'outbound'",
                  "product": "'Platform'", "stage": "'Closed Lost'", "amount": "10000.0",
-                 "status": "'lost'"}
+                 "status": "'lost'", "forecast_category": "'closed'"}
         select = ", ".join(f"{added.get(c, c)} AS {c}" for c in cols)
         con.execute(f"COPY (SELECT * FROM read_csv({opps}) UNION ALL BY NAME "
                     f"SELECT {select} FROM burst) TO {opps} {CSV}")

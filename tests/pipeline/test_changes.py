@@ -147,6 +147,7 @@ def sql_lines(exports, by_rep: bool) -> dict[tuple[str, str], tuple[int, float]]
       SELECT k1 AS k, 'start' AS line, v1 AS v FROM j WHERE in1
       UNION ALL SELECT k2, 'end', v2 FROM j WHERE in2
       UNION ALL SELECT k2, 'amount_change', v2 - v1 FROM j WHERE in1 AND in2 AND k1 = k2
+                AND v1 <> v2
       UNION ALL SELECT k1, 'moved_out', -v1 FROM j WHERE in1 AND in2 AND k1 <> k2
       UNION ALL SELECT k2, 'moved_in', v2 FROM j WHERE in1 AND in2 AND k1 <> k2
       UNION ALL SELECT k1, CASE WHEN s2 IN ('won', 'lost') THEN s2 ELSE 'pushed_out' END, -v1
@@ -188,16 +189,21 @@ def test_the_waterfall_equals_plain_sql_over_the_two_files(exports, ws, by):
 
 
 def test_start_and_end_are_the_reviews_totals_on_both_days(exports, ws):
+    """The waterfall's ends are the review's open deals as of each day that are expected by
+    the period's end (the pipeline coverage counts), deal for deal and in value."""
     with Workspace(ws, read_only=True) as w:
         got = changes(w.crm(), start=exports["d1"], end=exports["d2"])
-    totals = got.lines.set_index("line")["value"]
+    totals = got.lines.set_index("line")
+    end = exports["period"].end.isoformat()
     for line, day in (("start", exports["d1"]), ("end", exports["d2"])):
-        result = runner.invoke(app, ["coverage", "--workspace", str(ws), "--as-of", str(day),
-                                     "--period", exports["period"].label, "--by", "team",
+        result = runner.invoke(app, ["review", "--workspace", str(ws), "--as-of", str(day),
                                      "--format", "json"])
-        if result.exit_code == 0:
-            cov = json.loads(result.stdout)
-            assert sum(r["open_pipeline"] for r in cov) == pytest.approx(totals[line]), line
+        assert result.exit_code == 0, result.output
+        deals = [d for d in json.loads(result.stdout)["opportunities"]
+                 if d["expected_close_date"] is None or d["expected_close_date"] <= end]
+        assert totals.loc[line, "deals"] == len(deals) > 0, line
+        assert totals.loc[line, "value"] == pytest.approx(
+            sum(d["amount"] or 0.0 for d in deals)), line
 
 
 def test_snapshots_give_a_past_review_the_first_days_stages(exports, ws):
@@ -222,3 +228,40 @@ def test_each_import_records_only_what_changed(exports, ws):
     assert counts[exports["d1"]] == first
     assert 0 < counts[exports["d2"]] < sum(
         r["status"] == "open" for r in rows(exports["second"] / "opportunities.csv"))
+
+
+def test_the_command_at_its_defaults_is_the_last_week_to_the_latest_record(exports, ws):
+    """`changes` with no days: the week to the day after the latest record (the second
+    export's), as JSON, CSV and a table that names every line."""
+    with Workspace(ws, read_only=True) as w:
+        crm = w.crm()
+        from funnelwise.metrics.span import data_span
+
+        today = data_span(crm).today
+        expected = changes(crm, start=today - dt.timedelta(days=7), end=today)
+    result = runner.invoke(app, ["changes", "--workspace", str(ws), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.stdout)
+    assert (doc["from"], doc["to"]) == (str(today - dt.timedelta(days=7)), str(today))
+    assert [(r["line"], r["deals"], r["value"]) for r in doc["lines"]] == [
+        (r.line, r.deals, pytest.approx(r.value)) for r in expected.lines.itertuples()]
+    assert len(doc["deals"]) == len(expected.deals)
+    table = runner.invoke(app, ["changes", "--workspace", str(ws), "--from", str(exports["d1"]),
+                                "--to", str(exports["d2"]), "--deals"], env={"COLUMNS": "100"})
+    assert table.exit_code == 0, table.output
+    for words in ("Open value at the start", "+ Pulled into the period", "- Pushed out of it",
+                  "- Won", "- Lost", "Open value at the end", "moved back a stage"):
+        assert words in table.stdout, words
+    planted = {v: k for k, v in exports["plan"].items()}
+    assert planted["pulled_in"] in table.stdout and planted["pushed_out"] in table.stdout
+    csv_out = runner.invoke(app, ["changes", "--workspace", str(ws), "--from", str(exports["d1"]),
+                                  "--to", str(exports["d2"]), "--format", "csv"])
+    tables = {row["table"] for row in csv.DictReader(csv_out.stdout.splitlines())}
+    assert tables == {"lines", "moves", "deals"}
+
+
+def test_days_the_other_way_round_are_refused(exports, ws):
+    result = runner.invoke(app, ["changes", "--workspace", str(ws), "--from", str(exports["d2"]),
+                                 "--to", str(exports["d1"])])
+    assert result.exit_code == 2
+    assert f"--from {exports['d2']} is not before --to {exports['d1']}" in result.output

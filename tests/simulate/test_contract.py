@@ -19,13 +19,14 @@ COLUMNS = {
     "leads": ["lead_id", "created_at", "source", "owner_rep_id", "account_id"],
     "opportunities": ["opportunity_id", "owner_rep_id", "account_id", "lead_id", "source",
                       "product", "created_at", "stage", "amount", "expected_close_date",
-                      "status", "closed_at"],
+                      "status", "closed_at", "forecast_category"],
     "stage_history": ["opportunity_id", "stage", "entered_at"],
     "activities": ["activity_id", "rep_id", "type", "occurred_at", "lead_id", "opportunity_id",
                    "account_id", "output"],
     "outcomes": ["outcome_id", "kind", "achieved_at", "rep_id", "lead_id", "opportunity_id"],
     "quotas": ["rep_id", "period_start", "period_end", "amount"],
     "close_date_history": ["opportunity_id", "changed_at", "expected_close_date"],
+    "forecast_calls": ["rep_id", "period", "call", "amount", "submitted_at"],
 }
 OUTPUTS = {"call": {"connected", "no_answer"}, "email": {"replied", "opened", "no_response"},
            "linkedin": {"replied", "no_response"}, "meeting": {"held", "no_show"},
@@ -63,7 +64,7 @@ def test_columns_types_and_unique_ids(org: SimulatedOrg) -> None:
             else:
                 assert pa.types.is_string(field.type), (name, field)
         key = COLUMNS[name][0]
-        if name not in ("stage_history", "quotas", "close_date_history"):
+        if name not in ("stage_history", "quotas", "close_date_history", "forecast_calls"):
             assert table.column(key).null_count == 0
             assert len(set(table.column(key).to_pylist())) == table.num_rows, name
 
@@ -199,3 +200,34 @@ def test_teams_and_quotas(org: SimulatedOrg) -> None:
     assert sum(p[0] >= end for p in periods) == 2
     assert all(b[0] - a[1] == dt.timedelta(days=1) for a, b in itertools.pairwise(periods))
     assert ((q["amount"] % 1000 == 0) & (q["amount"] > 0)).all()
+
+
+def test_forecast_categories_follow_the_stage_and_calls_the_planted_bias(org: SimulatedOrg
+                                                                         ) -> None:
+    """Negotiation is called commit, Proposal best case, Qualified pipeline, a closed deal
+    closed; each call is what the rep won in the quarter times the rep's planted bias, off by
+    the simulated error (sigma 12%: within 4 sigma), submitted seven days into the quarter."""
+    o = df(org, "opportunities")
+    words = {"Qualified": "pipeline", "Proposal": "best_case", "Negotiation": "commit",
+             "Closed Won": "closed", "Closed Lost": "closed"}
+    assert (o["stage"].map(words) == o["forecast_category"]).all()
+    calls = df(org, "forecast_calls")
+    bias = org.truth["call_bias"]
+    ids = sorted(bias)
+    assert (bias[ids[0]], bias[ids[1]]) == (1.4, 0.7)
+    won = o[o["status"] == "won"].assign(
+        period=lambda f: f["closed_at"].dt.year.astype(str) + "-Q"
+        + f["closed_at"].dt.quarter.astype(str)).groupby(["owner_rep_id", "period"])["amount"]
+    total = won.sum()
+    start, end = window(org)
+    for r in calls.itertuples():
+        first = pd.Period(r.period, freq="Q").start_time
+        assert first >= start and pd.Period(r.period, freq="Q").end_time < end
+        assert r.submitted_at == first + pd.Timedelta(days=7, hours=9)
+        error = np.log(r.amount / (total[(r.rep_id, r.period)] * bias[r.rep_id]))
+        assert abs(error) < 4 * 0.12, r
+    quarters = {p for p in pd.period_range(start, end, freq="Q")
+                if p.start_time >= start and p.end_time < end}
+    expected = {(rep, str(p).replace("Q", "-Q")) for (rep, p2) in total.index
+                for p in quarters if str(p).replace("Q", "-Q") == p2}
+    assert set(zip(calls["rep_id"], calls["period"], strict=True)) == expected

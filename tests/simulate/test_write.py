@@ -13,7 +13,7 @@ from funnelwise.errors import UserError
 from funnelwise.simulate import SimConfig, SimulatedOrg, simulate_org, write_org
 
 NAMES = ["reps", "accounts", "leads", "opportunities", "stage_history", "activities",
-         "outcomes", "quotas", "close_date_history"]
+         "outcomes", "quotas", "close_date_history", "forecast_calls"]
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +50,9 @@ def test_csv_text_format(org: SimulatedOrg, tmp_path: Path) -> None:
     stamp, day = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", r"\d{4}-\d\d-\d\d"
     open_row = next(line for line in lines[1:] if ",open," in line)
     won_row = next(line for line in lines[1:] if ",won," in line)
-    assert re.fullmatch(rf"OP\d+,R\d+,AC\d+,L\d+,\w+,[\w ]+,{stamp},[\w ]+,[\d.]+,{day},open,",
-                        open_row)
-    assert re.search(rf",won,{stamp}$", won_row)
+    assert re.fullmatch(rf"OP\d+,R\d+,AC\d+,L\d+,\w+,[\w ]+,{stamp},[\w ]+,[\d.]+,{day},open,,"
+                        r"(pipeline|best_case|commit)", open_row)
+    assert re.search(rf",won,{stamp},closed$", won_row)
     quota = (tmp_path / "quotas.csv").read_text().splitlines()[1]
     assert re.fullmatch(rf"R\d+,{day},{day},\d+\.?\d*", quota)
     with duckdb.connect() as con:

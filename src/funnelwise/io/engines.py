@@ -150,6 +150,13 @@ def bound_table(backend: Any, name: str, schema: sch.Schema) -> ir.Table:
                              namespace=ops.Namespace(catalog=None, database=None)).to_expr()
 
 
+def with_columns(table: ir.Table, spec: Table) -> ir.Table:
+    """`table` as it is when it has every canonical column of `spec`, else `canonical`: a
+    workspace written before a column was added reads it as typed nulls until the next
+    import writes it."""
+    return table if set(spec.column_names) <= set(table.columns) else canonical(table, spec)
+
+
 def table_schemas(backend: DuckDBBackend, names: list[str]) -> dict[str, sch.Schema]:
     """The schema of each of the backend's tables `names`, from one query to DuckDB."""
     import ibis

@@ -246,10 +246,16 @@ class Workspace:
 
     def crm(self, funnel: Funnel | None = None) -> Crm:
         """The canonical tables as Ibis expressions over this DuckDB file."""
-        from funnelwise.io.engines import bound_table, duckdb_backend, table_schemas
+        from funnelwise.io.engines import (
+            bound_table,
+            duckdb_backend,
+            table_schemas,
+            with_columns,
+        )
 
         self._stand_in_missing()
         backend = duckdb_backend(self.con)
         schemas = table_schemas(backend, list(TABLES))
-        tables = {name: bound_table(backend, name, schemas[name]) for name in TABLES}
+        tables = {name: with_columns(bound_table(backend, name, schemas[name]), spec)
+                  for name, spec in TABLES.items()}
         return Crm(**tables, funnel=funnel or self.funnel())

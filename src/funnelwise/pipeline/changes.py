@@ -99,39 +99,50 @@ def _side(frame: pd.DataFrame, period: Period, day: dt.date, by: str,
         "created_at": frame["created_at"]})
 
 
-def _line(r: pd.Series, start: dt.date) -> tuple[str, ...]:
-    """The waterfall lines a deal's change of value goes to (one, or out and in)."""
-    in1, in2 = bool(r["inside_1"]), bool(r["inside_2"])
-    if in1 and in2:
-        return ("amount_change",) if r["key_1"] == r["key_2"] else ("moved_out", "moved_in")
-    if in1:
-        return (str(r["status_2"]),) if r["status_2"] in ("won", "lost") else ("pushed_out",)
-    if in2:
-        created = pd.isna(r["created_at_1"]) and pd.notna(r["created_at_2"]) and (
-            pd.Timestamp(r["created_at_2"]).date() >= start)
-        return ("created",) if created else ("pulled_in",)
-    return ()
+DETAIL = ["stage", "amount", "expected_close_date"]
+"""What the list of deals shows of each deal at both days."""
+
+
+def _part(both: pd.DataFrame, mask: pd.Series, line: pd.Series | str, side: str,
+          value: pd.Series) -> pd.DataFrame:
+    """The rows of `both` under `mask` as waterfall rows: the group of `side` (1 or 2)."""
+    part = both[mask]
+    out = pd.DataFrame({"key": part[f"key_{side}"],
+                        "line": line[mask] if isinstance(line, pd.Series) else line,
+                        "opportunity_id": part["opportunity_id"],
+                        "value": value[mask].astype(float)})
+    for column in DETAIL:
+        name = "expected_close" if column == "expected_close_date" else column
+        out[f"{name}_from"] = part[f"{column}_1"]
+        out[f"{name}_to"] = part[f"{column}_2"]
+    return out
 
 
 def _rows(both: pd.DataFrame, start: dt.date) -> pd.DataFrame:
-    """One row per (deal, line) with the signed value it adds to its group's line."""
-    out = []
-    for r in both.to_dict(orient="records"):
-        for line in _line(pd.Series(r), start):
-            key = r["key_1"] if line in ("pushed_out", "won", "lost", "moved_out") else (
-                r["key_2"])
-            value = {"amount_change": r["value_2"] - r["value_1"], "moved_out": -r["value_1"],
-                     "pushed_out": -r["value_1"], "won": -r["value_1"],
-                     "lost": -r["value_1"]}.get(line, r["value_2"])
-            out.append({"key": key, "line": line, "opportunity_id": r["opportunity_id"],
-                        "value": float(value), "stage_from": r["stage_1"],
-                        "stage_to": r["stage_2"], "amount_from": r["amount_1"],
-                        "amount_to": r["amount_2"],
-                        "expected_close_from": r["expected_close_date_1"],
-                        "expected_close_to": r["expected_close_date_2"]})
+    """One row per (deal, line) with the signed value it adds to its group's line: a deal in
+    the pipeline at both days goes to `amount_change` when its value changed (or out of its
+    old group and into its new one); in it at the first day only, to won, lost or pushed out;
+    at the second only, to created (when created after the first day) or pulled in."""
+    in1, in2 = both["inside_1"], both["inside_2"]
+    v1, v2 = both["value_1"], both["value_2"]
+    same = both["key_1"] == both["key_2"]
+    closed = both["status_2"].where(both["status_2"].isin(["won", "lost"]), "pushed_out")
+    created_2 = pd.to_datetime(both["created_at_2"])
+    new = both["created_at_1"].isna() & created_2.notna() & (
+        created_2 >= pd.Timestamp(start))
+    parts = [
+        _part(both, in1 & in2 & same & (v1 != v2), "amount_change", "2", v2 - v1),
+        _part(both, in1 & in2 & ~same, "moved_out", "1", -v1),
+        _part(both, in1 & in2 & ~same, "moved_in", "2", v2),
+        _part(both, in1 & ~in2, closed, "1", -v1),
+        _part(both, ~in1 & in2, pd.Series(np.where(new, "created", "pulled_in"),
+                                          index=both.index), "2", v2),
+    ]
     columns = ["key", "line", "opportunity_id", "value", "stage_from", "stage_to",
                "amount_from", "amount_to", "expected_close_from", "expected_close_to"]
-    return pd.DataFrame(out, columns=columns)
+    frames = [p for p in parts if len(p)]
+    return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(
+        columns=columns)
 
 
 def _waterfall(one: pd.DataFrame, two: pd.DataFrame, deals: pd.DataFrame) -> pd.DataFrame:

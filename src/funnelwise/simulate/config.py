@@ -50,7 +50,7 @@ SEGMENT_SHARES = (0.5, 0.35, 0.15)
 NEVER = np.iinfo(np.int64).max
 
 STREAMS = ("people", "params", "plan", "outreach", "leads", "meetings", "deals", "activities",
-           "outcomes", "planted", "quotas")
+           "outcomes", "planted", "quotas", "calls")
 
 
 @dataclass(frozen=True)

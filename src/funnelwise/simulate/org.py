@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from funnelwise.simulate.calls import biases, forecast_calls
 from funnelwise.simulate.columns import format_ids, id_width
 from funnelwise.simulate.config import (
     HELD,
@@ -86,7 +87,11 @@ def simulate_org(config: SimConfig) -> SimulatedOrg:
     tables, opp_ids = build_tables(roster, accounts, leads, opps, activities, outcomes, quotas,
                                    (config.start_s, config.end_s))
     del activities
+    bias = biases(rng["calls"], config.reps)
+    tables["forecast_calls"] = forecast_calls(rng["calls"], config, opps, rep_ids, bias)
     planted = {name: sorted(opp_ids.take(np.flatnonzero(opps.kind == kind)).to_pylist())
                for name, kind in (("stale", STALE), ("inflated", INFLATED))}
     truth = make_truth(config, params, plan, roster, rep_ids.to_pylist(), planted)
+    truth["call_bias"] = {r: round(float(b), 4) for r, b in zip(rep_ids.to_pylist(), bias,
+                                                                  strict=True)}
     return SimulatedOrg(tables=tables, truth=truth)

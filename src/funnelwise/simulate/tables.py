@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from funnelwise.simulate.calls import categories
 from funnelwise.simulate.columns import (
     dates,
     format_ids,
@@ -65,6 +66,7 @@ def _opportunities(opps: Opps, leads: Leads, ids: Ids, order: np.ndarray,
                    end_s: int) -> pa.Table:
     o = opps.take(order)
     status = status_codes(o, end_s)
+    stage = current_stage(o, end_s)
     lead = o.lead
     return pa.table({
         "opportunity_id": refs(ids.opp, order),
@@ -74,11 +76,12 @@ def _opportunities(opps: Opps, leads: Leads, ids: Ids, order: np.ndarray,
         "source": labels(SOURCES, leads.source[lead]),
         "product": labels(PRODUCTS, o.product),
         "created_at": timestamps(o.created),
-        "stage": labels(STAGES, current_stage(o, end_s)),
+        "stage": labels(STAGES, stage),
         "amount": pa.array(o.amount.astype(np.float64)),
         "expected_close_date": dates(o.expected_close),
         "status": labels(STATUS_WORDS, status),
         "closed_at": timestamps(o.close_t, valid=status > 0),
+        "forecast_category": categories(stage),
     })
 
 

@@ -74,3 +74,28 @@ def test_unknown_by_is_a_user_error(tiny_ws):
     result = runner.invoke(app, ["winrates", "--workspace", str(tiny_ws.path), "--by", "teams"])
     assert result.exit_code == 2
     assert "did you mean 'team'?" in result.stderr
+
+
+def test_hubspot_forecast_categories_read_in_the_canonical_words(tmp_path):
+    """The deals export with HubSpot's "Forecast category" labels, derived in the test."""
+    import csv
+    import shutil
+
+    folder = tmp_path / "hs"
+    shutil.copytree(HUBSPOT, folder)
+    (deals,) = folder.glob("*deals*.csv")
+    with deals.open(newline="") as f:
+        rows = list(csv.DictReader(f))
+    # labels as the export writes them, and one internal value (OMIT)
+    words = ["Closed won", "OMIT", "Commit", "Closed won", "Most likely", "Not forecasted",
+             "Best case"]
+    with deals.open("w", newline="") as f:
+        out = csv.DictWriter(f, [*rows[0], "Forecast category"])
+        out.writeheader()
+        out.writerows({**r, "Forecast category": w} for r, w in zip(rows, words, strict=True))
+    with Workspace(tmp_path / "hs.duckdb") as ws:
+        run_import(ws, [folder], presets.get("hubspot"))
+        got = dict(ws.con.execute("SELECT opportunity_id, forecast_category FROM opportunities"
+                                  ).fetchall())
+    assert [got[r["Record ID"]] for r in rows] == [
+        "closed", "omitted", "commit", "closed", "best_case", "omitted", "best_case"]

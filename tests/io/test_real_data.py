@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -190,9 +191,15 @@ def test_salesforce_export_imports_with_ids_kept(tmp_path):
         (won,) = ws.con.execute("SELECT count(*) FROM opportunities WHERE status = 'won'"
                                 ).fetchall()[0]
         ids = {r[0] for r in ws.con.execute("SELECT opportunity_id FROM opportunities").fetchall()}
+        categories = dict(ws.con.execute(
+            "SELECT opportunity_id, forecast_category FROM opportunities").fetchall())
     raw = f"read_csv('{SALESFORCE / 'Opportunity.csv'}', all_varchar=true)"
     assert won == raw_sql(f"SELECT count(*) FROM {raw} WHERE IsWon = '1'")[0][0]
     assert ids == {r[0] for r in raw_sql(f"SELECT Id FROM {raw}")}
+    # ForecastCategoryName in the canonical words: Closed 18, Pipeline 13
+    expected = dict(raw_sql(f"SELECT Id, lower(ForecastCategoryName) FROM {raw}"))
+    assert categories == expected
+    assert sorted(Counter(expected.values()).items()) == [("closed", 18), ("pipeline", 13)]
 
 
 def test_mapping_example_in_docs_is_the_one_tested():

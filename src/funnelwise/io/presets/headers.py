@@ -93,3 +93,31 @@ def coalesce_of(raw: RawFile, *names: str, alias: str = "src") -> str:
     if not texts:
         return "NULL"
     return texts[0] if len(texts) == 1 else f"coalesce({', '.join(texts)})"
+
+
+CATEGORY_WORDS = {
+    "bestcase": "best_case", "best_case": "best_case", "most_likely": "best_case",
+    "mostlikely": "best_case", "forecast": "commit", "commit": "commit",
+    "pipeline": "pipeline", "omit": "omitted", "omitted": "omitted",
+    "not_forecasted": "omitted", "closed": "closed", "closed_won": "closed",
+    "closed_lost": "closed",
+}
+"""A vendor's forecast categories in the canonical words: Salesforce's ForecastCategoryName
+(Pipeline, Best Case, Most Likely, Commit, Omitted, Closed) and ForecastCategory (BestCase,
+MostLikely, Forecast = Commit), HubSpot's (Not forecasted, Pipeline, Best case, Most likely,
+Commit, Closed won). Most likely, which funnelwise has no word for, counts as best case: in
+the best case, not in the commit."""
+
+
+def forecast_category_of(*names: str) -> Expression:
+    """The first header present among `names` as a canonical forecast category; a value not
+    listed stays as written, so the import names it with its row."""
+    cases = " ".join(f"WHEN '{a}' THEN '{b}'" for a, b in CATEGORY_WORDS.items())
+
+    def build(raw: RawFile, others: Mapping[str, RawFile]) -> str:
+        value = first_of(*names)(raw, others)
+        if value == "NULL":
+            return value
+        return f"CASE {snake(value)} {cases} ELSE {value} END"
+
+    return build

@@ -11,6 +11,8 @@ Deals:
   `qualifiedtobuy`, ...) mapped to the labels.
 - Status: Closed Won -> won, Closed Lost -> lost, any other stage -> open; closed_at = Close
   Date of closed deals, expected_close_date = Close Date.
+- forecast_category from "Forecast category" (Not forecasted -> omitted, Closed won ->
+  closed, Most likely -> best case; `headers.CATEGORY_WORDS`).
 - Reps are the distinct deal owners and activity owners (HubSpot's exports have no user
   table); the owner's name is the rep id ("Deal owner", "Activity assigned to").
 
@@ -42,6 +44,7 @@ from funnelwise.io.presets.headers import (
     coalesce_of,
     first_listed,
     first_of,
+    forecast_category_of,
     snake,
     text_of,
     timestamp_of,
@@ -202,6 +205,8 @@ HUBSPOT = register(Preset(
             "stage": _stage, "amount": first_of("Amount", "Amount in company currency"),
             "expected_close_date": timestamp_of("Close Date", "closedate"),
             "status": _status, "closed_at": _closed_at,
+            "forecast_category": forecast_category_of("Forecast category", "Forecast Category",
+                                                      "hs_manual_forecast_category"),
         }),
         _reps(DEALS, OWNER),
         _activities(CALLS, "call", _call_output),

@@ -7,6 +7,8 @@ User.csv, Account.csv, Lead.csv) or report exports with their usual headers ("Op
   without those columns, the stage names Closed Won / Closed Lost decide.
 - closed_at = CloseDate of closed deals; expected_close_date = CloseDate.
 - Stage history from OpportunityHistory (StageName at CreatedDate).
+- forecast_category from ForecastCategoryName (or ForecastCategory, whose Forecast is
+  Commit); Most Likely counts as best case (`headers.CATEGORY_WORDS`).
 - Reps from User.csv; without it, the distinct opportunity owners (ids only, no names).
 - Records loaded into Salesforce (a migration) carry the load time as CreatedDate, after
   their CloseDate: the import refuses those deals unless `--accept closed-before-created`.
@@ -41,6 +43,7 @@ from funnelwise.io.presets import Preset, funnel_text, register
 from funnelwise.io.presets.headers import (
     coalesce_of,
     first_of,
+    forecast_category_of,
     snake,
     timestamp_of,
     timestamp_sql,
@@ -159,6 +162,8 @@ OPPORTUNITY: dict[str, str | Expression] = {
     "amount": first_of("Amount"),
     "expected_close_date": timestamp_of("CloseDate", "Close Date"),
     "status": _status, "closed_at": _closed_at,
+    "forecast_category": forecast_category_of("ForecastCategoryName", "Forecast Category",
+                                              "ForecastCategory"),
 }
 
 SALESFORCE = register(Preset(

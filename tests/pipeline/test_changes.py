@@ -265,3 +265,16 @@ def test_days_the_other_way_round_are_refused(exports, ws):
                                  "--to", str(exports["d1"])])
     assert result.exit_code == 2
     assert f"--from {exports['d2']} is not before --to {exports['d1']}" in result.output
+
+
+def test_check_reports_the_days_of_history_the_imports_kept(exports, ws):
+    result = runner.invoke(app, ["check", "--workspace", str(ws), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    holds = {h["what"]: h for h in json.loads(result.stdout)["holds"]}
+    with Workspace(ws, read_only=True) as w:
+        (kept,) = w.con.execute("SELECT count(*) FROM snapshots").fetchall()[0]
+    days = (exports["d2"] - exports["d1"]).days
+    assert holds["history from imports"] == {
+        "what": "history from imports", "present": True,
+        "detail": f"2 imports from {exports['d1']} to {exports['d2']}, {days} days of history: "
+                  f"{kept:,} deal states kept"}

@@ -32,6 +32,7 @@ def demo(
     from funnelwise.coach.brief import make_brief
     from funnelwise.io import presets
     from funnelwise.io.importer import run_import
+    from funnelwise.io.validate import Settings
     from funnelwise.io.workspace import Workspace
     from funnelwise.metrics.cycle import cycle
     from funnelwise.metrics.funnel import funnel
@@ -41,11 +42,14 @@ def demo(
     from funnelwise.simulate import SimConfig, simulate_org, write_org
 
     workspace.unlink(missing_ok=True)
+    config = SimConfig(reps=reps, weeks=weeks, seed=seed)
     with tempfile.TemporaryDirectory() as tmp:
         with console.status("simulating a sales org"):
-            write_org(simulate_org(SimConfig(reps=reps, weeks=weeks, seed=seed)), Path(tmp))
+            write_org(simulate_org(config), Path(tmp))
+        # the simulated export shows the CRM at the start of the day after its data
         with console.status("importing"), Workspace(workspace) as ws:
-            run_import(ws, [Path(tmp)], presets.get("canonical"))
+            run_import(ws, [Path(tmp)], presets.get("canonical"),
+                       settings=Settings(captured=config.end))
     with Workspace(workspace) as ws:
         read_settings(ws)
         crm = ws.crm()

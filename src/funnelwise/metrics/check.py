@@ -84,12 +84,26 @@ def holds(held: Holdings) -> list[dict[str, Any]]:
         ("close-date history", rows["close_date_history"],
          _count(rows["close_date_history"], "changes of expected close dates",
                 "none: pushed close dates are unknown")),
+        ("history from imports", held.imports, _kept(held)),
         ("activities with outputs", held.with_outputs, outputs),
         ("outcomes", rows["outcomes"], _count(rows["outcomes"], "outcomes", "none")),
         ("leads", rows["leads"], _count(rows["leads"], "leads", "none")),
         ("quotas", len(held.quota_quarters), quarter_ranges(held.quota_quarters)),
     ]
     return [{"what": w, "present": bool(n), "detail": d} for w, n, d in items]
+
+
+def _kept(held: Holdings) -> str:
+    """How many days of history repeated imports have kept, and from when to when."""
+    kept = next((s for s in held.series if s.table == "snapshots"), None)
+    if not held.imports or kept is None or kept.first is None or kept.last is None:
+        return "none: import again on later days to keep what changes in the open deals"
+    if held.imports == 1:
+        return (f"1 import, on {kept.first}: {kept.rows:,} open deals as they stood; the next "
+                "import adds what changed")
+    days = (kept.last - kept.first).days
+    return (f"{held.imports:,} imports from {kept.first} to {kept.last}, {days:,} days of "
+            f"history: {kept.rows:,} deal states kept")
 
 
 def _series(s: Series) -> dict[str, Any]:

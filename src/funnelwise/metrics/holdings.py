@@ -12,6 +12,8 @@ figure is trusted.
 - the **quarters quotas cover**: every calendar quarter a quota row with a positive amount
   overlaps, as `plan` and `coverage` read them (`plan.quotas`);
 - **records per month** of each dated column, with its first and last day;
+- the **days imports kept** what changed in the open deals (`snapshots`): the history the
+  as-of view reads where the export has no stage or close-date history;
 - **references** to records the workspace does not have (`metrics.references`).
 
 Every count comes from one query per kind (the scalars in one, the months in one, the
@@ -43,6 +45,7 @@ DATED: tuple[tuple[str, str, str], ...] = (
     ("deals closed", "opportunities", "closed_at"),
     ("stage changes", "stage_history", "entered_at"),
     ("close-date changes", "close_date_history", "changed_at"),
+    ("changes kept by imports", "snapshots", "captured_at"),
     ("activities", "activities", "occurred_at"),
     ("outcomes", "outcomes", "achieved_at"),
     ("leads", "leads", "created_at"),
@@ -105,6 +108,8 @@ class Holdings:
     quota_quarters: tuple[Period, ...]
     series: tuple[Series, ...]
     references: tuple[Problem, ...]
+    imports: int = 0
+    """Days on which an import kept what changed in the open deals (`snapshots`)."""
 
     def has(self, table: str) -> bool:
         return bool(self.rows.get(table))
@@ -135,6 +140,8 @@ def _scalars(crm: Crm, match: ir.BooleanValue) -> dict[str, ir.Scalar]:
         "_from_leads": count_if(o.lead_id.isin(crm.leads.lead_id)),
         "_first_created": o.created_at.min(), "_owners": o.owner_rep_id.nunique(),
         "_with_outputs": crm.activities.filter(match).count(),
+        **({"_imports": crm.snapshots.captured_at.nunique()} if crm.snapshots is not None
+           else {}),
     }
 
 
@@ -174,8 +181,9 @@ def _monthly(crm: Crm) -> ir.Table:
         if t is None:
             continue
         t = t.filter(t[column].notnull())
-        g = t.group_by(month=t[column].truncate("M").date()).aggregate(
-            rows=t.count().cast("int64"), first=t[column].min(), last=t[column].max())
+        at = t[column].cast("timestamp")  # a date column (snapshots) reads as its midnight
+        g = t.group_by(month=at.truncate("M").date()).aggregate(
+            rows=t.count().cast("int64"), first=at.min(), last=at.max())
         parts.append(g.select(series=ibis.literal(name), month=g.month, rows=g.rows,
                               first=g.first, last=g.last))
     return ibis.union(*parts)
@@ -214,4 +222,5 @@ def holdings(crm: Crm) -> Holdings:
     return Holdings(
         rows=rows, span=span_of(crm), deals=_deals(counts), output_steps=steps,
         with_outputs=_int(counts["_with_outputs"]), quota_quarters=quota_quarters(crm),
-        series=series(crm), references=tuple(unknown_references(crm, filled=filled)))
+        series=series(crm), references=tuple(unknown_references(crm, filled=filled)),
+        imports=_int(counts.get("_imports")))

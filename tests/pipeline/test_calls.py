@@ -164,3 +164,20 @@ def test_the_command_shows_the_calls_and_who_is_optimistic(org, result):
     assert "R1 optimistic, R2 sandbagging" in table.stdout
     wrong = runner.invoke(app, ["calls", "--workspace", str(org), "--period", "2031-Q1"])
     assert wrong.exit_code == 2 and "2031-Q1" in wrong.output
+
+
+def test_a_past_day_knows_a_deals_call_only_from_an_import_of_its_time(org):
+    """Today's category of a deal says nothing of the call it carried earlier: with no
+    import before that day, the past view has no category (and calls reads none)."""
+    from funnelwise.metrics.asof import opportunities_as_of
+
+    with Workspace(org, read_only=True) as ws:
+        crm = ws.crm()
+
+        def category(day: dt.date) -> object:
+            o = opportunities_as_of(crm, day, today=TODAY)
+            frame = o.filter(o.opportunity_id == "R3-now-c").to_pandas()
+            return frame["forecast_category"].iloc[0]
+
+        assert category(TODAY) == "commit"
+        assert category(dt.date(2026, 7, 10)) is None

@@ -17,8 +17,15 @@ the CRM's current state ("now"), any earlier one is reconstructed:
 - expected close date: the last one set before D in close_date_history, else the current.
 - stage history, activities, outcomes and leads: rows dated before D.
 
-What the CRM does not date cannot be rewound: amounts, products and owners are their current
-values (a won deal's amount may be its final price, not the estimate it carried at D).
+- snapshots (what each import saw of the open deals, `io.writing.record_snapshots`): an open
+  deal's stage (when no stage history says otherwise), amount, owner and expected close date
+  before now are those of the last import on or before D.
+- forecast category of an open deal: now, the current one; before now, the last import's on
+  or before D, else none: a call is a judgement of its day, today's says nothing of the past.
+
+What neither the CRM nor an import dated cannot be rewound: amounts, products and owners are
+their current values (a won deal's amount may be its final price, not the estimate it carried
+at D).
 
 Backtests need the view at many days at once: `opportunities_at` takes a table of `origin`
 timestamps and returns one row per (origin, deal known then), so one query serves every
@@ -189,7 +196,11 @@ def opportunities_at(crm: Crm, origins: ir.Table, *, today: dt.date | None = Non
         stage_entered_at=ibis.ifelse(closed, ibis.null("timestamp"), entered),
         bare=~known,
         **{c: ibis.ifelse(closed, j[c], ibis.coalesce(past[c], j[c]))
-           for c in ("amount", "owner_rep_id", "forecast_category") if c in past},
+           for c in ("amount", "owner_rep_id") if c in past},
+        # a rep's call is a judgement of its day: before now only a snapshot knows it
+        forecast_category=ibis.ifelse(closed | now, j.forecast_category,
+                                      past.get("forecast_category",
+                                               ibis.null("string"))),
     ).select("origin", *crm.opportunities.columns, *COLUMNS)
 
 

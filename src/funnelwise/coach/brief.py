@@ -7,13 +7,17 @@ For each manager (or the one asked for):
    reps ranked by the money at stake over all their flags, the top `top`; each with the
    question to open with (the first question of their costliest flag);
 3. bright spots worth sharing with the team (`coach.bright`), from reps without a red flag;
-4. deals to review: the stalled deals of the manager's reps, by expected value.
+4. deals to review: the stalled deals of the manager's reps, by expected value;
+5. calls, when the workspace has them (`pipeline.calls`): the commit each of the manager's
+   reps calls for the period against the model's view of the same deals, and their record,
+   as of the Monday after the coached week (what was known then).
 
 Only data assembly happens here; `report.brief` renders it as Markdown or HTML.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,7 +29,10 @@ from funnelwise.coach.fewer_better import DEFAULT_WEEKS, FewerBetter, fewer_bett
 from funnelwise.coach.rules import Flag, run_rules
 from funnelwise.coach.status import managers, reps_of, status_lines
 from funnelwise.errors import unknown_name
+from funnelwise.metrics.dimensions import ALL
 from funnelwise.metrics.effectiveness import attribution_config
+from funnelwise.metrics.span import data_span
+from funnelwise.pipeline.calls import Calls, calls
 from funnelwise.schema.crm import Crm
 
 DEAL_RULE = "stalled_deals"
@@ -57,6 +64,7 @@ class ManagerBrief:
     more_flagged: int
     bright_spots: tuple[BrightSpot, ...]
     deals: tuple[dict[str, Any], ...]
+    calls: Calls | None = None
 
 
 @dataclass(frozen=True)
@@ -89,8 +97,42 @@ def deals_to_review(flags: list[Flag], reps: list[str]) -> tuple[dict[str, Any],
     return tuple(deals[:DEALS_SHOWN])
 
 
+def has_calls(crm: Crm) -> bool:
+    """Whether the workspace holds calls: deals with a forecast category, or submitted calls."""
+    o = crm.opportunities
+    if o.filter(o.forecast_category.notnull()).count().execute():
+        return True
+    return crm.forecast_calls is not None and bool(crm.forecast_calls.count().execute())
+
+
+def week_calls(crm: Crm, week: dt.date) -> Calls | None:
+    """The calls as of the Monday after the coached week (the data's today when sooner), rolled
+    up per manager, for the period every command answers for on that day; None when the
+    workspace has no calls."""
+    if not has_calls(crm):
+        return None
+    day = min(week + dt.timedelta(weeks=1), data_span(crm).today)
+    return calls(crm, as_of_day=day, by="manager")
+
+
+def manager_calls(team: Calls | None, manager: str | None, reps: list[str]) -> Calls | None:
+    """The calls of `reps` who made one, with their manager's roll-up (everyone's for None),
+    and their record; None when none of them made a call."""
+    if team is None:
+        return None
+    c = team.calls
+    mine = (c["level"] == "rep") & c["key"].isin(reps) & (c["source"] != "none")
+    if not mine.any():
+        return None
+    rollup = (c["level"] == "manager") & (c["key"] == manager) if manager is not None else (
+        c["level"] == "all") & (c["key"] == ALL)
+    record = team.record[team.record["rep"].isin(reps)]
+    return dataclasses.replace(team, calls=c[mine | rollup].reset_index(drop=True),
+                               record=record.reset_index(drop=True))
+
+
 def manager_brief(ctx: CoachContext, manager: str | None, flags: list[Flag],
-                  spots: list[BrightSpot]) -> ManagerBrief:
+                  spots: list[BrightSpot], team_calls: Calls | None = None) -> ManagerBrief:
     reps = reps_of(ctx, manager)
     talks = conversations(ctx, flags, reps)
     top = ctx.config.top
@@ -98,7 +140,7 @@ def manager_brief(ctx: CoachContext, manager: str | None, flags: list[Flag],
         manager=manager, reps=len(reps), status=status_lines(ctx, reps),
         conversations=tuple(talks[:top]), more_flagged=max(len(talks) - top, 0),
         bright_spots=tuple(s for s in spots if s.rep in reps),
-        deals=deals_to_review(flags, reps))
+        deals=deals_to_review(flags, reps), calls=manager_calls(team_calls, manager, reps))
 
 
 def team_fewer_better(ctx: CoachContext) -> FewerBetter:
@@ -128,6 +170,8 @@ def make_brief(crm: Crm, *, week: dt.date | None = None, manager: str | None = N
     spots = [s for s in (*rate_rises(ctx), *fewer_better_spots(team_fewer_better(ctx),
                                                                 mix_types))
              if s.rep not in flagged]
+    team_calls = week_calls(crm, ctx.week)
     return Brief(week=ctx.week, config=ctx.config, notes=ctx.notes,
-                 briefs=tuple(manager_brief(ctx, m, flags, spots) for m in wanted),
+                 briefs=tuple(manager_brief(ctx, m, flags, spots, team_calls)
+                              for m in wanted),
                  names={str(r): ctx.name(str(r)) for r in ctx.reps["rep_id"]})

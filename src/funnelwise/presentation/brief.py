@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable
 
 from funnelwise.coach.brief import Brief, Conversation, ManagerBrief
 from funnelwise.coach.bright import BrightSpot
 from funnelwise.coach.rules import label
 from funnelwise.formats import count, date, money, named, pct
+from funnelwise.frames import records
+from funnelwise.pipeline.calls import Calls
+from funnelwise.presentation.weekly import band, off_record
 
 STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,sans-serif;max-width:52rem;margin:2rem auto;
@@ -20,10 +24,18 @@ table{border-collapse:collapse;font-size:.9rem}td,th{border-bottom:1px solid #e4
 padding:.25rem .5rem;text-align:left;vertical-align:top}td.num{text-align:right}
 footer{margin-top:2rem;color:#7b8794;font-size:.8rem}
 """
+MD_BOLD, HTML_BOLD = ("**", "**"), ("<b>", "</b>")
 
 
 def _who(manager: str | None) -> str:
     return manager or "Everyone"
+
+
+def _bold(rep: str, name: str | None, strong: tuple[str, str]) -> str:
+    """A rep as 'Name (id)' (`formats.named`), the name between `strong`'s marks; the id
+    alone when there is no other name."""
+    start, end = strong
+    return f"{start}{name}{end} ({rep})" if name and name != rep else f"{start}{rep}{end}"
 
 
 def title(b: Brief) -> str:
@@ -32,15 +44,15 @@ def title(b: Brief) -> str:
 
 def _conversation_md(i: int, c: Conversation) -> list[str]:
     top = c.flags[0]
-    lines = [f"{i}. **{c.name}** ({c.rep}), {money(c.money)} at stake: {label(top.rule)}: "
-             f"{top.title}", f"   - Open with: \"{c.opener}\""]
+    lines = [f"{i}. {_bold(c.rep, c.name, MD_BOLD)}, {money(c.money)} at stake: "
+             f"{label(top.rule)}: {top.title}", f"   - Open with: \"{c.opener}\""]
     lines += [f"   - {e}" for e in top.evidence]
     lines += [f"   - Also: {label(f.rule)}: {f.title} ({money(f.money)})" for f in c.flags[1:]]
     return lines
 
 
 def _spot_md(s: BrightSpot, names: dict[str, str]) -> list[str]:
-    return [f"- **{names.get(s.rep, s.rep)}** ({s.rep}): {s.title}",
+    return [f"- {_bold(s.rep, names.get(s.rep), MD_BOLD)}: {s.title}",
             *(f"  - {e}" for e in s.evidence)]
 
 
@@ -52,6 +64,37 @@ def _deals_md(m: ManagerBrief, names: dict[str, str]) -> list[str]:
             f"{money(d['amount'])} | {pct(d['probability'])} | {d['evidence']} |"
             for d in m.deals]
     return out
+
+
+def _calls_rows(c: Calls, names: dict[str, str]) -> list[tuple[str, str, str]]:
+    """(who, commit as called, the model's P50 (P10-P90) of the same deals): the reps who
+    made a call, then their team's roll-up."""
+    rows = records(c.calls)
+    reps = [(named(r["key"], names.get(str(r["key"]))), money(r["commit"]),
+             band(r, "commit")) for r in rows if r["level"] == "rep"]
+    team = [("Team", money(r["commit"]), band(r, "commit")) for r in rows if r["level"] != "rep"]
+    return reps + team
+
+
+def _calls_notes(c: Calls, names: dict[str, str]) -> tuple[str, str]:
+    """What the figures are, and whose record reads optimistic or sandbagging."""
+    what = (f"As of {date(c.as_of)}: commit is won so far plus the open deals called commit "
+            f"expected by {date(c.period.end)}; the model draws whether each of those deals "
+            "is won in time.")
+    if not len(c.record):
+        return what, "No past calls to compare with what was won."
+    flagged = off_record(c.record, names)
+    return what, (f"Record of past calls against what was won: {flagged}." if flagged else
+                  "Record of past calls against what was won: no rep reads optimistic or "
+                  "sandbagging.")
+
+
+def _calls_md(c: Calls, names: dict[str, str]) -> list[str]:
+    out = [f"### Calls for {c.period.label}", "", "| Rep | Commit called | Model P50 (P10-P90) |",
+           "|---|---:|---:|"]
+    out += [f"| {who} | {commit} | {model} |" for who, commit, model in _calls_rows(c, names)]
+    what, record = _calls_notes(c, names)
+    return [*out, "", what, "", record, ""]
 
 
 def manager_md(m: ManagerBrief, names: dict[str, str]) -> list[str]:
@@ -71,6 +114,8 @@ def manager_md(m: ManagerBrief, names: dict[str, str]) -> list[str]:
     if not m.bright_spots:
         out.append("None stood out this week.")
     out += ["", "### Deals to review", "", *_deals_md(m, names), ""]
+    if m.calls is not None:
+        out += _calls_md(m.calls, names)
     return out
 
 
@@ -91,8 +136,13 @@ def to_markdown(b: Brief) -> str:
     return "\n".join(out).rstrip() + "\n"
 
 
+CODE = re.compile(r"`([^`]+)`")
+"""A command in the text, as Markdown marks it: `funnelwise coach`."""
+
+
 def _e(text: object) -> str:
-    return html.escape(str(text))
+    """`text` escaped for HTML, its `commands` as <code> (no literal backticks on the page)."""
+    return CODE.sub(r"<code>\1</code>", html.escape(str(text)))
 
 
 def _li(items: Iterable[str]) -> str:
@@ -103,7 +153,7 @@ def _conversation_html(c: Conversation) -> str:
     top = c.flags[0]
     also = [f"Also: {_e(label(f.rule))}: {_e(f.title)} ({_e(money(f.money))})"
             for f in c.flags[1:]]
-    return (f"<li><b>{_e(c.name)}</b> ({_e(c.rep)}), <span class=money>"
+    return (f"<li>{_bold(_e(c.rep), _e(c.name), HTML_BOLD)}, <span class=money>"
             f"{_e(money(c.money))}</span> at stake: {_e(label(top.rule))}: {_e(top.title)}"
             f"<div class=ask>Open with: \u201c{_e(c.opener)}\u201d</div>"
             f"<div class=ev>{_li([_e(e) for e in top.evidence] + also)}</div></li>")
@@ -122,19 +172,30 @@ def _deals_html(m: ManagerBrief, names: dict[str, str]) -> str:
     return f"<table><tr>{head}</tr>{rows}</table>"
 
 
+def _calls_html(c: Calls | None, names: dict[str, str]) -> str:
+    if c is None:
+        return ""
+    head = "<tr><th>Rep</th><th>Commit called</th><th>Model P50 (P10-P90)</th></tr>"
+    rows = "".join(f"<tr><td>{_e(who)}</td><td class=num>{_e(commit)}</td><td class=num>"
+                   f"{_e(model)}</td></tr>" for who, commit, model in _calls_rows(c, names))
+    notes = "".join(f"<p class=ev>{_e(n)}</p>" for n in _calls_notes(c, names))
+    return f"<h3>Calls for {_e(c.period.label)}</h3><table>{head}{rows}</table>{notes}"
+
+
 def manager_html(m: ManagerBrief, names: dict[str, str]) -> str:
     talks = ("<ol>" + "".join(_conversation_html(c) for c in m.conversations) + "</ol>"
              if m.conversations else "<p>No red flags this week.</p>")
     if m.more_flagged:
         talks += f"<p>{m.more_flagged} more flagged rep(s): <code>funnelwise coach</code>.</p>"
-    spots = _li(f"<b>{_e(names.get(s.rep, s.rep))}</b> ({_e(s.rep)}): {_e(s.title)}"
+    spots = _li(f"{_bold(_e(s.rep), _e(names.get(s.rep, s.rep)), HTML_BOLD)}: {_e(s.title)}"
                 f"<div class=ev>{_li(_e(e) for e in s.evidence)}</div>"
                 for s in m.bright_spots) if m.bright_spots else "<p>None stood out.</p>"
     return (f"<section><h2>{_e(_who(m.manager))} ({m.reps} reps)</h2>"
             f"<h3>Status against plan</h3>{_li(_e(s) for s in m.status)}"
             f"<h3>Reps who need a conversation</h3>{talks}"
             f"<h3>Bright spots to share</h3>{spots}"
-            f"<h3>Deals to review</h3>{_deals_html(m, names)}</section>")
+            f"<h3>Deals to review</h3>{_deals_html(m, names)}{_calls_html(m.calls, names)}"
+            "</section>")
 
 
 def to_html(b: Brief) -> str:

@@ -111,7 +111,8 @@ def changes_view(c: Changes, *, names: Mapping[str, str], deals: bool = False) -
 # --------------------------------------------------------------------------- calls
 
 
-def _band(r: Row, name: str) -> str:
+def band(r: Row, name: str) -> str:
+    """The model's P50 (P10-P90) of a row's `name` deals (commit or best_case), in money."""
     p10, p50, p90 = (r.get(f"model_{name}_{q}") for q in ("p10", "p50", "p90"))
     if fmt.missing(p50):
         return fmt.MISSING
@@ -125,9 +126,9 @@ CALLS = (
     Col("Call from", lambda r: SOURCES.get(str(r.get("source")), ""), False, priority=2),
     Col("Won so far", field("won_so_far", fmt.money)),
     Col("Commit", field("commit", fmt.money)),
-    Col("Model: commit deals P50 (P10-P90)", lambda r: _band(r, "commit"), priority=1),
+    Col("Model: commit deals P50 (P10-P90)", lambda r: band(r, "commit"), priority=1),
     Col("Best case", field("best_case", fmt.money), priority=1),
-    Col("Model: best case P50 (P10-P90)", lambda r: _band(r, "best_case"), priority=2),
+    Col("Model: best case P50 (P10-P90)", lambda r: band(r, "best_case"), priority=2),
 )
 RECORD = (
     Col("Rep", field("who", fmt.text), False, wrap=True),
@@ -137,6 +138,12 @@ RECORD = (
     Col("Commit reached", field("hit_rate", fmt.pct), priority=1),
     Col("Reading", field("reading", fmt.text), False, wrap=True),
 )
+
+
+def off_record(record: pd.DataFrame, names: Mapping[str, str]) -> str:
+    """The reps whose record reads optimistic or sandbagging, in words ('' when none)."""
+    flagged = record[record["reading"] != "calls what is won"]
+    return ", ".join(f"{_who(r.rep, names)} {r.reading}" for r in flagged.itertuples())
 
 
 def calls_doc(c: Calls) -> dict[str, Any]:
@@ -155,10 +162,8 @@ def calls_view(c: Calls, *, names: Mapping[str, str]) -> Output:
     if len(c.record):
         rec = [{**r, "who": _who(r["rep"], names)} for r in records(c.record)]
         show.append(grid("Each rep's record: commit called against what was won", RECORD, rec))
-        flagged = c.record[c.record["reading"] != "calls what is won"]
-        if len(flagged):
-            show.append(line(", ".join(f"{_who(r.rep, names)} {r.reading}"
-                                       for r in flagged.itertuples())))
+        if flagged := off_record(c.record, names):
+            show.append(line(flagged))
     else:
         show.append(line("No past calls to compare with what was won: calls need forecast "
                     "categories kept by repeated imports or a forecast_calls table"))

@@ -74,7 +74,8 @@ TABLES: dict[str, Table] = {
     t.name: t
     for t in (
         Table("reps", ("rep_id",), (
-            _s("rep_id", True), _s("name"), _s("manager"), _s("team"), _s("region"))),
+            _s("rep_id", True), _s("name"), _s("manager"), _s("team"), _s("region"),
+            _s("manager_email"))),
         Table("accounts", ("account_id",), (
             _s("account_id", True), _s("name"), _s("segment"), _s("industry"), _s("region"))),
         Table("leads", ("lead_id",), (

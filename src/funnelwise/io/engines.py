@@ -74,6 +74,15 @@ def is_parquet_folder(path: Path) -> bool:
     return Path(path).is_dir()
 
 
+def _same_type(have: dt.DataType, want: dt.DataType) -> bool:
+    """Whether a column already has its canonical type: a stored TIMESTAMP reads as
+    timestamp(6), which is the canonical timestamp (a cast would make it a different type from
+    the same column read elsewhere, and set operations refuse the pair)."""
+    if have.is_timestamp() and want.is_timestamp():
+        return have.timezone == want.timezone
+    return have == want
+
+
 def canonical(table: ir.Table, spec: Table) -> ir.Table:
     """`table` reduced to the canonical columns with their canonical types.
 
@@ -87,7 +96,7 @@ def canonical(table: ir.Table, spec: Table) -> ir.Table:
         want = ibis_type(col.kind)
         if col.name not in schema:
             columns[col.name] = ibis.null(want)
-        elif schema[col.name] != want:
+        elif not _same_type(schema[col.name], want):
             columns[col.name] = table[col.name].cast(want)
         else:
             columns[col.name] = table[col.name]

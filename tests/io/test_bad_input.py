@@ -38,7 +38,7 @@ def org(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def ws(org: Path, tmp_path: Path) -> Path:
     """A workspace holding the org, to import bad variants into."""
     path = tmp_path / "ws.duckdb"
-    done = runner.invoke(app, ["import", "--workspace", str(path), str(org)])
+    done = runner.invoke(app, ["import", "--no-accuracy", "--workspace", str(path), str(org)])
     assert done.exit_code == 0, done.output
     return path
 
@@ -74,7 +74,8 @@ def set_cell(org: Path, tmp_path: Path, name: str, row: int, column: str, value:
 
 
 def imported(ws: Path, folder: Path, *args: str) -> tuple[int, str]:
-    result = runner.invoke(app, ["import", "--workspace", str(ws), *args, str(folder)])
+    result = runner.invoke(app, ["import", "--no-accuracy", "--workspace", str(ws), *args,
+                                 str(folder)])
     return result.exit_code, " ".join(result.output.split())
 
 
@@ -119,8 +120,8 @@ def test_maven_close_value_falls_back_to_list_price_only_when_missing_or_0(
     rows[won - 1]["close_value"] = value
     write_rows(folder / "sales_pipeline.csv", rows)
     path = tmp_path / "m.duckdb"
-    assert runner.invoke(app, ["import", "--workspace", str(path), "--preset", "maven",
-                               str(MAVEN)]).exit_code == 0
+    assert runner.invoke(app, ["import", "--no-accuracy", "--workspace", str(path),
+                               "--preset", "maven", str(MAVEN)]).exit_code == 0
     refused(path, folder, f"sales_pipeline.csv row {won}, column amount: {says}",
             args=("--preset", "maven"))
 

@@ -68,7 +68,7 @@ def test_lower_case_stages_and_won_lost_import_without_a_funnel(org, tmp_path):
     lower = {s: s.lower() for s in ("Qualified", "Proposal", "Negotiation")}
     folder = renamed(org, tmp_path, {**lower, "Closed Won": "won", "Closed Lost": "lost"})
     ws = tmp_path / "w.duckdb"
-    text = " ".join(run("import", "--workspace", str(ws), str(folder)).split())
+    text = " ".join(run("import", "--no-accuracy", "--workspace", str(ws), str(folder)).split())
     assert "closed stage names taken from the data: lost, won" in text
     deals = f"read_csv('{folder / 'opportunities.csv'}', all_varchar=true)"
     history = f"read_csv('{folder / 'stage_history.csv'}', all_varchar=true)"
@@ -94,16 +94,16 @@ def test_lower_case_stages_and_won_lost_import_without_a_funnel(org, tmp_path):
 def test_the_same_figures_as_the_funnels_own_spelling(org, tmp_path):
     """Lower-case stages give exactly the figures of the original spelling."""
     base, lower = tmp_path / "a.duckdb", tmp_path / "b.duckdb"
-    run("import", "--workspace", str(base), str(org))
+    run("import", "--no-accuracy", "--workspace", str(base), str(org))
     folder = renamed(org, tmp_path, {s: s.lower() for s in OWN})
-    run("import", "--workspace", str(lower), str(folder))
+    run("import", "--no-accuracy", "--workspace", str(lower), str(folder))
     assert funnel_counts(lower) == funnel_counts(base)
 
 
 def test_stages_of_their_own_infer_the_funnel_in_the_order_deals_enter_them(org, tmp_path):
     folder = renamed(org, tmp_path, OWN)
     ws = tmp_path / "w.duckdb"
-    text = " ".join(run("import", "--workspace", str(ws), str(folder)).split())
+    text = " ".join(run("import", "--no-accuracy", "--workspace", str(ws), str(folder)).split())
     assert ("open stages Discovery -> Solution Demo -> Commercials, ordered by the order deals "
             "enter them in stage history; closed: Closed Won, Closed Lost, Dead, Signed") in text
     out = tmp_path / "funnel.toml"
@@ -115,7 +115,7 @@ def test_stages_of_their_own_infer_the_funnel_in_the_order_deals_enter_them(org,
     # the qualification rules follow their stages under the new names
     assert dict(funnel.qualification) == {}
     base = tmp_path / "base.duckdb"
-    run("import", "--workspace", str(base), str(org))
+    run("import", "--no-accuracy", "--workspace", str(base), str(org))
     ours, theirs = funnel_counts(base), funnel_counts(ws)
     assert {k: v for k, v in theirs.items() if k[1] == "discovery"} == {
         (rep, "discovery"): n for (rep, step), n in ours.items() if step == "qualified"}
@@ -124,19 +124,20 @@ def test_stages_of_their_own_infer_the_funnel_in_the_order_deals_enter_them(org,
 def test_an_edited_funnel_replaces_the_inferred_one_and_stays(org, tmp_path):
     folder = renamed(org, tmp_path, OWN)
     ws = tmp_path / "w.duckdb"
-    run("import", "--workspace", str(ws), str(folder))
+    run("import", "--no-accuracy", "--workspace", str(ws), str(folder))
     out = tmp_path / "funnel.toml"
     run("export", "--workspace", str(ws), "--funnel", str(out))
     out.write_text(out.read_text().replace('name = "discovery"', 'name = "qualified"'))
-    run("import", "--workspace", str(ws), "--funnel", str(out), str(folder))
-    run("import", "--workspace", str(ws), str(folder))  # later imports keep the given funnel
+    run("import", "--no-accuracy", "--workspace", str(ws), "--funnel", str(out), str(folder))
+    # later imports keep the given funnel
+    run("import", "--no-accuracy", "--workspace", str(ws), str(folder))
     assert ("qualified" in {step for _, step in funnel_counts(ws)})
 
 
 def test_a_misspelled_stage_is_refused_not_made_a_stage(org, tmp_path):
     folder = renamed(org, tmp_path, {"Proposal": "Propsal"})
     ws = tmp_path / "w.duckdb"
-    result = runner.invoke(app, ["import", "--workspace", str(ws), str(folder)])
+    result = runner.invoke(app, ["import", "--no-accuracy", "--workspace", str(ws), str(folder)])
     assert result.exit_code == 2
     assert "'Propsal' is not a stage of the funnel (did you mean 'Proposal'?)" in " ".join(
         result.output.split())

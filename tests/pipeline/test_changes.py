@@ -115,7 +115,7 @@ def earlier(deals: list[dict[str, str]], d1: dt.date, plan: dict[str, str]) -> l
 def ws(exports, tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("ws") / "ws.duckdb"
     for name, day in (("first", "d1"), ("second", "d2")):
-        result = runner.invoke(app, ["import", "--workspace", str(path), "--as-of",
+        result = runner.invoke(app, ["import", "--no-accuracy", "--workspace", str(path), "--as-of",
                                      str(exports[day]), str(exports[name])])
         assert result.exit_code == 0, result.output
     return path

@@ -27,8 +27,10 @@ ORDER = 61
 
 @user_errors
 def backtest(
-    from_: Annotated[dt.date, day_option("--from", "First origin.")],
-    to: Annotated[dt.date, day_option("--to", "Last origin, included.")],
+    from_: Annotated[dt.date | None, day_option(
+        "--from", "First origin (default: with --to, the first of each month over the last "
+        "year whose period is over in the data, as `funnelwise accuracy` replays).")] = None,
+    to: Annotated[dt.date | None, day_option("--to", "Last origin, included.")] = None,
     horizon: Annotated[str, typer.Option(
         metavar="1m|1q|1y", help="Period forecast from each origin (2q, 6m: any count).")
     ] = "1q",
@@ -47,13 +49,21 @@ def backtest(
     from funnelwise.forecast.horizon import origins, parse_horizon
     from funnelwise.forecast.results import backtest_results, method_names
 
-    if from_ > to:
+    if (from_ is None) != (to is None):
+        raise UserError("give both --from and --to, or neither (the last year, monthly)")
+    if from_ is not None and to is not None and from_ > to:
         raise UserError(f"--from {from_} is after --to {to}: give the earlier date first")
     span = parse_horizon(horizon)
     step = parse_horizon(every) if every else span
-    days = origins(from_, to, step)
     with open_workspace(workspace) as ws:
-        b = run_backtest(ws.crm(), methods=method_names(method), origins=days, horizon=span,
+        crm = ws.crm()
+        if from_ is None or to is None:
+            from funnelwise.pipeline.accuracy import default_origins
+
+            days = default_origins(crm, months=span.months)
+        else:
+            days = origins(from_, to, step)
+        b = run_backtest(crm, methods=method_names(method), origins=days, horizon=span,
                          draws=draws, seed=seed)
     emit(list(backtest_results(b)), format, explain, out=out)
 

@@ -28,6 +28,7 @@ def demo(
     """
     from rich.markdown import Markdown
 
+    from funnelwise.cli.accuracy_cmd import measure_and_keep
     from funnelwise.cli.common import read_settings, rep_names
     from funnelwise.coach.brief import make_brief
     from funnelwise.io import presets
@@ -50,6 +51,7 @@ def demo(
         with console.status("importing"), Workspace(workspace) as ws:
             run_import(ws, [Path(tmp)], presets.get("canonical"),
                        settings=Settings(captured=config.end))
+    measure_and_keep(workspace)
     with Workspace(workspace) as ws:
         read_settings(ws)
         crm = ws.crm()

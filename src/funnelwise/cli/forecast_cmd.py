@@ -53,16 +53,21 @@ def forecast(
 
     Example: funnelwise forecast --period 2026-Q3 --method all --by team
     """
+    from funnelwise.cli.accuracy_cmd import kept
     from funnelwise.forecast.results import forecast_result, method_names
     from funnelwise.periods import parse_period
     from funnelwise.presentation import forecast as _views  # noqa: F401  (registers the terminal views)
+    from funnelwise.presentation.accuracy import with_accuracy
+    from funnelwise.presentation.output import of_result
 
     target = parse_period(period) if period else None
     with open_workspace(workspace) as ws:
         crm = ws.crm()
         result = forecast_result(crm, period=target, as_of=as_of, by=by,
                                  methods=method_names(method), draws=draws, seed=seed)
-        emit(result, format, explain, out=out, names=rep_names(crm))
+        names = rep_names(crm)
+        acc = kept(ws)
+    emit(with_accuracy(of_result(result, names=names), acc), format, explain, out=out)
 
 
 def register(app: typer.Typer) -> None:

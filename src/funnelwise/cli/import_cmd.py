@@ -77,6 +77,10 @@ def import_(
         "--as-of", "The day the export shows the CRM as of "
         "(default: today), for an older export imported late; each import keeps what changed "
         "in the open deals since the last one.")] = None,
+    measure: Annotated[bool, typer.Option(
+        "--accuracy/--no-accuracy", help="After the import, measure how well the forecast "
+        "and the win probabilities held on this history (what forecast, review and the brief "
+        "then say).")] = True,
 ) -> None:
     """Import CRM exports; on any problem nothing is written and the exit code is 2.
 
@@ -106,6 +110,12 @@ def import_(
                             skip_invalid=skip_invalid, progress=_Bar(bar), settings=settings)
     console.print(_summary(result))
     _report(result, layout=chosen.name, skip_invalid=skip_invalid, workspace=workspace)
+    if measure:
+        from funnelwise.cli.accuracy_cmd import measure_and_keep
+        from funnelwise.presentation.accuracy import statement
+
+        console.print(statement(measure_and_keep(workspace, wait=wait)), markup=False,
+                      highlight=False)
 
 
 def _read(path: Path, what: str) -> str:

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from funnelwise.cli.accuracy_cmd import kept
 from funnelwise.cli.common import (
     DEFAULT_WORKSPACE,
     ExplainOpt,
@@ -26,6 +27,7 @@ from funnelwise.cli.common import (
 from funnelwise.pipeline.calibration import calibrate, default_dates
 from funnelwise.pipeline.run import ReviewOptions, run_review
 from funnelwise.presentation import pipeline as render
+from funnelwise.presentation.accuracy import with_accuracy
 
 ORDER = 46
 
@@ -72,7 +74,9 @@ def review(
             no_activity_days=no_activity_days, amount_multiple=amount_multiple,
             stage_quantile=stage_quantile))
         names = rep_names(crm)
-    emit(render.review_view(rv, limit=limit, names=names), format, explain, out=out)
+        acc = kept(ws)
+    emit(with_accuracy(render.review_view(rv, limit=limit, names=names), acc), format,
+         explain, out=out)
 
 
 def register(app: typer.Typer) -> None:

@@ -1,0 +1,75 @@
+"""`accuracy`: how well the forecast and the deal probabilities held on this workspace's own
+history, measured once per import and kept in the workspace."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from funnelwise.cli.common import (
+    DEFAULT_WORKSPACE,
+    Format,
+    FormatOpt,
+    OutOpt,
+    WorkspaceOpt,
+    console,
+    emit,
+    open_workspace,
+    user_errors,
+)
+
+if TYPE_CHECKING:
+    from funnelwise.io.workspace import Workspace
+    from funnelwise.pipeline.accuracy import Accuracy
+
+ORDER = 62
+
+
+def kept(ws: Workspace) -> Accuracy | None:
+    """The accuracy the workspace keeps, if measured on its data as it is now."""
+    from funnelwise.metrics.span import data_span
+    from funnelwise.pipeline.accuracy import META_KEY, cached
+
+    return cached(ws.get_meta(META_KEY), data_span(ws.crm()).today)
+
+
+def measure_and_keep(workspace: Path, *, wait: float = 30) -> Accuracy:
+    """Measure on a read-only view (pages keep reading), then store it in one short write."""
+    from funnelwise.io.workspace import Workspace
+    from funnelwise.pipeline.accuracy import META_KEY, measure
+
+    with console.status("measuring how well the forecast held on your history"):
+        with Workspace(workspace, read_only=True, wait=wait) as ws:
+            acc = measure(ws.crm())
+        with Workspace(workspace, wait=wait) as ws:
+            ws.set_meta(META_KEY, acc.dumps())
+    return acc
+
+
+@user_errors
+def accuracy(
+    refresh: Annotated[bool, typer.Option(
+        "--refresh", help="Measure again even if this data was measured.")] = False,
+    workspace: WorkspaceOpt = DEFAULT_WORKSPACE, format: FormatOpt = Format.table,
+    out: OutOpt = None,
+) -> None:
+    """How far to trust the forecast and the win probabilities: the P10-P90 band's hits, WAPE
+    and the Brier score on your own history, with no look-ahead.
+
+    Kept in the workspace by each import; measured here when missing.
+
+    Example: funnelwise accuracy --format json
+    """
+    from funnelwise.presentation.accuracy import accuracy_view
+
+    with open_workspace(workspace) as ws:
+        acc = None if refresh else kept(ws)
+    if acc is None:
+        acc = measure_and_keep(workspace)
+    emit(accuracy_view(acc), format, out=out)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(accuracy)

@@ -1,64 +1,202 @@
-"""Layout in headless Chromium: at desktop width every table shows all its columns; at phone
-width a table too wide for the screen scrolls inside its `.table-wrap`, not the page.
+"""Layout in headless Chromium, on every page of `views.PAGES` at 1280 and 390 px.
+
+Every page: the page never scrolls sideways and no table scrolls inside its card (at phone
+width a table too wide for its card shows one block per row, each cell after its column's
+name); no chart legend lies under Plotly's toolbar or over the plot; every axis a chart shows
+has a title; date inputs take and show YYYY-MM-DD. The overview opens with the week's actions
+(who needs a conversation, deals to review, the questions to ask) above its figures; the rep
+page shows that rep's red flags with their questions, and their plan. The numbers a page states
+agree with the items it lists.
+
+The org is the six-rep test org plus the quotas of `test_plan_coaching_pages`, so reps have a
+plan; rep `ben` has an activity flag and stalled deals in the week of 2026-04-06.
 """
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 
-pytestmark = pytest.mark.browser
-PAGES = {"overview": "/", "forecast": "/forecast", "rep": "/reps/ana"}
+from funnelwise.io import presets
+from funnelwise.io.importer import run_import
+from funnelwise.io.workspace import Workspace
+from funnelwise.web import views
+from funnelwise.web.app import create_app
+from tests.web.browser import WIDTHS
+from tests.web.orgdata import write_org
+from tests.web.test_plan_coaching_pages import QUOTAS
 
-TABLES = """() => {
-  document.querySelectorAll('details').forEach(d => { d.open = true; });
-  return [...document.querySelectorAll('main table')].map(t => {
-    const box = t.closest('.table-wrap') || t.parentElement;
-    return {table: t.scrollWidth, box: box.clientWidth, wrapped: box.matches('.table-wrap'),
-            scrolls: getComputedStyle(box).overflowX === 'auto',
-            header: t.querySelector('th') ? t.querySelector('th').textContent : ''};
+pytestmark = pytest.mark.browser
+REP = "ben"
+PAGES = {p.name: p.route.format(rep_id=REP) for p in views.PAGES}
+ISO = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+PROBE = """() => {
+  const box = e => { if (!e) return null; const r = e.getBoundingClientRect();
+                     return {l: r.left, t: r.top, r: r.right, b: r.bottom}; };
+  const meet = (a, b) => a && b && a.l < b.r && b.l < a.r && a.t < b.b && b.t < a.b;
+  const wraps = [...document.querySelectorAll('main table')].map(t => {
+    const w = t.closest('.table-wrap') || t.parentElement;
+    return {header: (t.querySelector('th') || {}).textContent || '', width: w.scrollWidth,
+            box: w.clientWidth, stacked: t.classList.contains('stacked')};
   });
+  const charts = [...document.querySelectorAll('.js-plotly-plot')].map(gd => {
+    const L = gd._fullLayout;
+    const legend = L.showlegend ? box(gd.querySelector('.legend')) : null;
+    const axes = Object.keys(L).filter(k => /^[xy]axis\\d*$/.test(k) && L[k].visible)
+      .map(k => [k, ((L[k].title || {}).text || '').trim()]);
+    return {id: gd.id, axes, legend: !!legend,
+            underToolbar: meet(legend, box(gd.querySelector('.modebar'))),
+            overPlot: meet(legend, box(gd.querySelector('.nsewdrag')))};
+  });
+  const dates = [...document.querySelectorAll('input')]
+    .filter(i => i.type === 'date' || /^(since|until|as_of|week)$/.test(i.name))
+    .map(i => ({name: i.name, type: i.type, pattern: i.pattern, value: i.value,
+                placeholder: i.placeholder}));
+  return {scroll: document.documentElement.scrollWidth, viewport: window.innerWidth,
+          wraps, charts, dates};
 }"""
 
 
-def tables(tab):
-    return tab.page.evaluate(TABLES)
+@pytest.fixture(scope="module")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The six-rep org with quotas for 2026, so the rep page has a plan."""
+    root = tmp_path_factory.mktemp("layout-org")
+    data = write_org(root / "csv")
+    (data / "quotas.csv").write_text(QUOTAS)
+    path = root / "org.duckdb"
+    with Workspace(path) as ws:
+        run_import(ws, [data], presets.get("canonical"))
+    return create_app(path)
 
 
+@pytest.fixture(scope="module")
+def probed(base_url: str, tabs: Any) -> Any:
+    """Each page at each width, loaded once: what PROBE measures, and the tab left on it."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+
+    def probe(name: str, width: str) -> dict[str, Any]:
+        tab = tabs(width)
+        tab.open(base_url + PAGES[name])
+        found = tab.page.evaluate(PROBE) | {"errors": list(tab.errors)}
+        tab.screenshot(f"layout-{name}-{WIDTHS[width]['width']}")
+        seen[(name, width)] = found
+        return found
+
+    return probe
+
+
+def test_every_page_of_the_app_is_checked():
+    assert set(PAGES) >= {"overview", "rep", "forecast", "pipeline", "plan", "coaching", "check"}
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
 @pytest.mark.parametrize("name", list(PAGES))
-def test_no_table_is_clipped_at_desktop_width(base_url, tabs, name):
-    tab = tabs("desktop")
-    tab.open(base_url + PAGES[name])
-    found = tables(tab)
-    assert found, "the page has tables"
-    clipped = [t for t in found if t["table"] > t["box"]]
-    assert clipped == [], f"tables wider than their container at 1280 px: {clipped}"
-    assert tab.errors == []
-    tab.screenshot(f"layout-{name}-1280")
+def test_page_fits_the_screen_with_clear_legends_and_titled_axes(probed, name, width):
+    found = probed(name, width)
+    assert found["scroll"] <= found["viewport"], f"{name} scrolls sideways at {width}"
+    clipped = [t for t in found["wraps"] if t["width"] > t["box"] + 1]
+    assert clipped == [], f"tables scrolling inside their card: {clipped}"
+    if width == "desktop":
+        assert not any(t["stacked"] for t in found["wraps"])
+    assert found["charts"], "the page has charts"
+    for chart in found["charts"]:
+        assert not chart["underToolbar"], f"{chart['id']}: the legend is under the toolbar"
+        assert not chart["overPlot"], f"{chart['id']}: the legend covers the plot"
+        untitled = [k for k, title in chart["axes"] if not title]
+        assert untitled == [], f"{chart['id']}: axes without a title: {untitled}"
+    for box in found["dates"]:
+        assert box["type"] == "text" and box["placeholder"] == "YYYY-MM-DD", box
+        assert box["pattern"] == r"\d{4}-\d{2}-\d{2}", box
+        assert box["value"] == "" or ISO.match(box["value"]), box
+    assert found["errors"] == []
 
 
-@pytest.mark.parametrize("name", list(PAGES))
-def test_wide_tables_scroll_inside_their_wrap_at_phone_width(base_url, tabs, name):
-    tab = tabs("phone")
-    tab.open(base_url + PAGES[name])
-    found = tables(tab)
-    assert all(t["wrapped"] and t["scrolls"] for t in found), found
-    assert any(t["table"] > t["box"] for t in found), "no table is wider than a phone"
-    assert not tab.overflows(), "the page scrolls sideways"
-    moved = tab.page.evaluate("""() => {
-      const w = [...document.querySelectorAll('.table-wrap')]
-        .find(w => w.scrollWidth > w.clientWidth);
-      w.scrollLeft = 10000;
-      return [w.scrollLeft, window.scrollX];
+def test_some_page_stacks_a_wide_table_at_phone_width(probed):
+    """The rep page's open deals have seven columns: on a phone each deal is one block."""
+    found = probed("rep", "phone")
+    deals = [t for t in found["wraps"] if t["header"] == "Account"]
+    assert deals and all(t["stacked"] for t in deals), found["wraps"]
+
+
+def test_date_filters_are_iso(probed):
+    found = probed("overview", "desktop")
+    assert {d["name"] for d in found["dates"]} >= {"since", "until"}
+
+
+def _count(pattern: str, text: str) -> int:
+    found = re.search(pattern, text)
+    assert found, f"{pattern!r} not in {text!r}"
+    return int(found.group(1).replace(",", ""))
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_overview_opens_with_the_weeks_actions(base_url, tabs, width):
+    tab = tabs(width)
+    tab.open(base_url + "/?team=North")
+    page = tab.page
+    first = page.evaluate("""() => {
+      const p = document.querySelector('.page-overview');
+      const kids = [...p.children].filter(e => e.tagName !== 'H1');
+      const top = s => document.querySelector(s).getBoundingClientRect().top + window.scrollY;
+      return {first: kids[0].id, actions: top('#week-actions'),
+              kpis: top('.page-overview .kpis'), chart: top('.page-overview .js-plotly-plot'),
+              heading: document.querySelector('#week-actions h2').getBoundingClientRect().top};
     }""")
-    assert moved[0] > 0 and moved[1] == 0, "the wrap scrolls, the page does not"
+    assert first["first"] == "week-actions"
+    assert first["actions"] < first["kpis"] < first["chart"]
+    assert first["heading"] < WIDTHS[width]["height"], "the actions start on the first screen"
+    actions = page.locator("#week-actions")
+    assert actions.locator("h4").all_text_contents() == ["Who needs a conversation",
+                                                         "Deals to review"]
+    talks = actions.locator("ol.talks").nth(0).locator(":scope > li")
+    deals = actions.locator("ol.talks").nth(1).locator(":scope > li")
+    lede = actions.locator("p.lede").text_content() or ""
+    assert _count(r"(\d+) reps? to talk to", lede) == talks.count() > 0
+    assert _count(r"(\d+) deals? to review", lede) == deals.count() > 0
+    assert talks.locator(".opener").count() == talks.count(), "each talk has its opener"
+    asks = actions.locator(".ask li").all_text_contents()
+    assert "“Should this deal stay in the forecast?”" in asks
     assert tab.errors == []
-    tab.screenshot(f"layout-{name}-390")
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+def test_rep_page_shows_the_reps_flags_questions_and_plan(base_url, tabs, width):
+    tab = tabs(width)
+    tab.open(base_url + PAGES["rep"])
+    page = tab.page
+    week = page.request.get(base_url + "/api/coaching").json()
+    mine = [f for f in week["flags"] if f["rep"] == REP]
+    assert [f["rule"] for f in mine] == ["activity_goal_missed", "pipeline_gap", "stalled_deals"]
+    flags = page.locator("section.actions ol.talks > li")
+    hint = page.locator("section.actions p.hint").first.text_content() or ""
+    assert _count(r"(\d+) red flags?", hint) == flags.count() == len(mine)
+    for shown, flag in zip(flags.all(), mine, strict=True):
+        assert shown.locator("b").first.text_content() == flag["rule_label"]
+        asks = shown.locator(".ask li").all_text_contents()
+        assert asks == [f"“{q}”" for q in flag["questions"]] and asks
+    plan = page.locator("section.plan")
+    assert plan.locator("h2").text_content() == "Plan for 2026-Q2"
+    assert plan.locator("tbody tr").count() >= 2
+    kpi = page.locator(".kpi", has_text="Open deals").locator(".value").text_content()
+    deals = page.locator("table.deals tbody tr").count()
+    assert int(kpi or "") == deals > 0
+    assert tab.errors == []
+
+
+def test_overview_html_is_free_of_internal_names(base_url, tabs):
+    tab = tabs("desktop")
+    tab.open(base_url + "/")
+    text = tab.page.locator("#week-actions").inner_text()
+    assert "activity_goal_missed" not in text and "stalled_deals" not in text
 
 
 def test_overview_rep_table_spans_the_page_at_desktop_width(base_url, tabs):
     tab = tabs("desktop")
     tab.open(base_url + "/")
-    main = tab.page.evaluate("document.querySelector('main .grid').clientWidth")
+    main = tab.page.evaluate("document.querySelector('main .kpis + .grid').clientWidth")
     card = tab.page.locator(".page-overview .card.wide")
     assert card.locator("h2").text_content() == "Win rates by rep"
     assert card.evaluate("c => c.getBoundingClientRect().width") == pytest.approx(main, abs=1)

@@ -3,6 +3,10 @@
 Figures take the JSON rows of a metric (what `funnelwise <metric> --format json` prints) and
 use the Okabe-Ito palette, which stays distinct for the common forms of colour blindness;
 series also differ by marker shape, so nothing depends on colour alone.
+
+Every axis a chart shows has a title saying what it counts. The legend sits under the chart,
+below the x-axis title, and the top margin is the toolbar's (Plotly's modebar, top right): the
+toolbar never covers a legend entry or a data point, at phone width as at desktop width.
 """
 
 from __future__ import annotations
@@ -22,18 +26,34 @@ COLORWAY = (BLUE, ORANGE, GREEN, VERMILLION, SKY, PURPLE, YELLOW, BLACK)
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 CONFIG = {"displaylogo": False, "responsive": True,
           "modeBarButtonsToRemove": ["select2d", "lasso2d"]}
-_AXIS = {"gridcolor": "#e3e6ea", "zeroline": False, "automargin": True}
+_AXIS = {"gridcolor": "#e3e6ea", "zeroline": False, "automargin": True,
+         "title": {"standoff": 8, "font": {"size": 12, "color": "#57606a"}}}
+TOOLBAR = 30  # px above the plot for the modebar
+# Under the chart, in the figure's own coordinates: Plotly grows the bottom margin to fit it.
+LEGEND = {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom", "x": 0,
+          "xanchor": "left"}
 
 TEMPLATE = go.layout.Template(layout={
     "colorway": list(COLORWAY), "font": {"family": FONT, "size": 13, "color": "#1f2328"},
     "paper_bgcolor": "#ffffff", "plot_bgcolor": "#ffffff", "xaxis": _AXIS, "yaxis": _AXIS,
-    "margin": {"l": 8, "r": 16, "t": 8, "b": 8}, "hoverlabel": {"font": {"family": FONT}},
-    "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
+    "margin": {"l": 8, "r": 16, "t": TOOLBAR, "b": 8}, "hoverlabel": {"font": {"family": FONT}},
+    "legend": LEGEND,
 })
 
 
 def figure(height: int) -> go.Figure:
-    return go.Figure(layout={"template": TEMPLATE, "height": height, "autosize": True})
+    """An empty figure in the dashboard's style, `height` px tall plus the toolbar's room."""
+    return go.Figure(layout={"template": TEMPLATE, "height": height + TOOLBAR,
+                             "autosize": True})
+
+
+def titles(fig: go.Figure, *, x: str | None = None, y: str | None = None) -> go.Figure:
+    """Name what the (first) x and y axes count: every axis a chart shows has a title."""
+    if x is not None:
+        fig.update_layout(xaxis_title_text=x)
+    if y is not None:
+        fig.update_layout(yaxis_title_text=y)
+    return fig
 
 
 def empty(message: str = "No data for these filters") -> go.Figure:
@@ -84,7 +104,8 @@ def funnel_figure(rows: Sequence[Row]) -> go.Figure:
         hovertemplate="%{y}: %{x:,} reached<extra></extra>",
     ))
     fig.update_yaxes(tickvals=steps, ticktext=labels)
-    return fig
+    fig.update_xaxes(visible=False)  # the counts are on the bars
+    return titles(fig, y="step (share lost before the next)")
 
 
 def _error_bars(rows: Sequence[Row], est: str, lo: str, hi: str) -> dict[str, Any]:
@@ -139,7 +160,7 @@ def winrate_figure(rows: Sequence[Row], names: dict[str, str], overall: float | 
         fig.add_vline(x=overall, line={"dash": "dot", "color": "#57606a"})
     _categories(fig, [str(names.get(r["key"], r["key"])) for r in rows])
     _percent_axis(fig)
-    return fig
+    return titles(fig, x="win rate (estimate and 95% interval)", y="rep")
 
 
 def cycle_figure(rows: Sequence[Row], names: dict[str, str]) -> go.Figure:
@@ -163,8 +184,8 @@ def cycle_figure(rows: Sequence[Row], names: dict[str, str]) -> go.Figure:
                              name="p90", marker={"symbol": "diamond", "size": 9,
                                                  "color": VERMILLION},
                              hovertemplate="%{y}: p90 %{x:.0f} days<extra></extra>"))
-    fig.update_xaxes(title_text="days", rangemode="tozero")
-    return fig
+    fig.update_xaxes(rangemode="tozero")
+    return titles(fig, x="days from creation to win", y="rep")
 
 
 def rates_vs_team_figure(rep: Sequence[Row], team: Sequence[Row], rep_name: str,
@@ -183,7 +204,8 @@ def rates_vs_team_figure(rep: Sequence[Row], team: Sequence[Row], rep_name: str,
     _categories(fig, order[::-1])
     fig.update_layout(scattermode="group", scattergap=0.5)
     _percent_axis(fig)
-    return fig
+    return titles(fig, x="rate to the next step (estimate and 95% interval)",
+                  y="step → next step")
 
 
 def weekly_figure(rows: Sequence[Row], volume: str, output: str | None) -> go.Figure:
@@ -204,6 +226,7 @@ def weekly_figure(rows: Sequence[Row], volume: str, output: str | None) -> go.Fi
         ))
     fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "tickformat": ".0%",
                               "tickmode": "auto",
+                              "title": {"text": f"yield: {output} ÷ {volume}" if output else ""},
                               "rangemode": "tozero", "showgrid": False, "automargin": True})
     fig.update_yaxes(rangemode="tozero", selector={"anchor": "x"})
-    return fig
+    return titles(fig, x="week (starting Monday)", y=f"{volume} a week")

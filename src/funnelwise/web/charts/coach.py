@@ -58,7 +58,8 @@ def stake_figure(flags: Sequence[Row]) -> go.Figure:
             hovertemplate="%{y}: %{customdata[1]} at stake<br>%{customdata[0]}<extra>" + label
                           + "</extra>"))
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(categoryorder="array", categoryarray=order, range=[-0.6, len(order) - 0.4])
+    fig.update_yaxes(categoryorder="array", categoryarray=order, range=[-0.6, len(order) - 0.4],
+                     title_text="rep")
     fig.update_xaxes(title_text="money at stake", rangemode="tozero")
     return fig
 
@@ -93,7 +94,7 @@ def evidence_figure(gauges: Sequence[Row]) -> go.Figure:
     top = max(float(g["recent_hi"]) / float(g["reference"]) for g in rows)
     fig.add_vline(x=1.0, line={"dash": "dot", "color": "#57606a"})
     fig.update_yaxes(categoryorder="array", categoryarray=names[::-1],
-                     range=[-0.6, len(names) - 0.4])
+                     range=[-0.6, len(names) - 0.4], title_text="rep and measure")
     fig.update_xaxes(tickformat=".0%", range=[0, max(1.1, top * 1.05)],
                      title_text="recent ÷ reference")
     return fig

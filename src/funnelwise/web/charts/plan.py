@@ -67,7 +67,7 @@ def volume_figure(rows: Sequence[Row], names: dict[str, str]) -> go.Figure:
                                   symbol="diamond"))
         fig.update_layout(scattermode="group", scattergap=0.5)
     fig.update_yaxes(categoryorder="array", categoryarray=order,
-                     range=[-0.6, len(order) - 0.4])
+                     range=[-0.6, len(order) - 0.4], title_text="rep")
     fig.update_xaxes(title_text=f"{step} a week", rangemode="tozero")
     return fig
 
@@ -113,6 +113,6 @@ def timing_figure(rows: Sequence[Row], names: dict[str, str], *,
     if today is not None:
         fig.add_vline(x=today.isoformat(), line={"dash": "dot", "color": "#57606a"})
     fig.update_yaxes(categoryorder="array", categoryarray=labels,
-                     range=[-0.6, len(labels) - 0.4])
-    fig.update_xaxes(type="date")
+                     range=[-0.6, len(labels) - 0.4], title_text="rep")
+    fig.update_xaxes(type="date", title_text="week")
     return fig

@@ -55,7 +55,7 @@ def tables_figure(tables: Sequence[Row]) -> go.Figure:
         marker={"color": charts.BLUE}, text=[f"{t['rows']:,}" for t in shown],
         textposition="outside", cliponaxis=False,
         hovertemplate="%{y}: %{x:,} rows<extra></extra>"))
-    fig.update_yaxes(autorange="reversed")
+    fig.update_yaxes(autorange="reversed", title_text="table")
     fig.update_xaxes(title_text="rows")
     return fig
 

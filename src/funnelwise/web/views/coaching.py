@@ -110,9 +110,10 @@ def build(ctx: Context, *, week: str | None = None) -> Data:
         ctx.span().check(containing(asked, "week"), "week")
     reps = None if ctx.filters.scope.is_everyone else [r["rep_id"] for r in ctx.reps()]
     funnel = ctx.org.funnel
-    try:
-        c = coaching(ctx.org, week=asked, reps=reps, config=coach_config(funnel),
-                     targets=targets_config(funnel))
+    try:  # one run per week and scope, shared with the overview's and rep pages' actions
+        c = ctx.remember(("coaching", asked), lambda: coaching(
+            ctx.org, week=asked, reps=reps, config=coach_config(funnel),
+            targets=targets_config(funnel)))
     except UserError as exc:
         return {"title": "Coaching brief", "heading": "Coaching brief", "week": None,
                 "empty": str(exc), "flags": [], "gauges": [], "managers": [], "notes": []}

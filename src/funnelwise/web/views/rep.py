@@ -1,5 +1,10 @@
-"""Rep page: the rep's funnel beside their team's, weekly activity volume and yield against
-the plan, their win rate with its interval, and their open deals with the review's flags.
+"""Rep page: this week's red flags on the rep with the questions to ask, their plan, their
+funnel beside their team's, weekly activity volume and yield against the plan, their win rate
+with its interval, and their open deals with the review's flags.
+
+`week.flags` are the rep's rows of `funnelwise coach --format json` for the same week
+(`?week=YYYY-MM-DD`, the command's --week; default: the last week with data through its
+Friday), from the coaching page's run (`views.coaching`), each with its evidence and questions.
 
 Funnel and win-rate rows are the CLI's JSON rows for the same filters (`funnel --by rep`,
 `funnel --by team`, `winrates --by rep`, `winrates --by team`, `cycle --by rep`), selected
@@ -28,6 +33,7 @@ from funnelwise.web.charts import base as charts
 from funnelwise.web.charts import pipeline as pipeline_charts
 from funnelwise.web.context import Context
 from funnelwise.web.page import Data, NotFound, Page, Params
+from funnelwise.web.views import coaching
 from funnelwise.web.views.pipeline import review_day, reviewed
 from funnelwise.web.views.plan import scope_plans
 
@@ -119,8 +125,17 @@ def _first(rows: list[dict[str, Any]]) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
+def week_flags(ctx: Context, rep_id: str, week: str | None) -> Data:
+    """The rep's red flags of the week (`coach --week W` rows for this rep), ranked by money
+    at stake, with the week they judge and why that week; `empty` says why there are none."""
+    found = coaching.build(ctx, week=week)
+    return {"week": found["week"], "week_label": found.get("week_label"),
+            "week_reason": found.get("week_reason"), "empty": found["empty"],
+            "flags": [f for f in found["flags"] if f["rep"] == rep_id]}
+
+
 def build(ctx: Context, rep_id: str, *, as_of: str | None = None,
-          period: str | None = None) -> Data:
+          period: str | None = None, week: str | None = None) -> Data:
     """One rep's figures for the page's filters (a 404 for a rep not in scope)."""
     rep = find_rep(ctx, rep_id)
     team = rep["team"] if rep["team"] is not None else NONE
@@ -129,6 +144,7 @@ def build(ctx: Context, rep_id: str, *, as_of: str | None = None,
     return {
         "title": rep["name"],
         "rep": rep,
+        "week": week_flags(ctx, rep_id, week),
         "as_of": ctx.as_of().isoformat(),
         "review_as_of": day.isoformat(),
         "winrate": _first(ctx.records("winrates", by="rep", key=rep_id)),

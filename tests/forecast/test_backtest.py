@@ -35,7 +35,9 @@ def test_funnelwise_beats_both_baselines_on_simulated_data(simulated):
     Revenue ramps up through the first months, and a quarter's revenue comes from deals of
     every age: the run rate lags the ramp, the stage-weighted pipeline counts deals that will
     close after the quarter. funnelwise must have the lowest WAPE and cover the actual with
-    its P10-P90 interval in 60-95% of the origins.
+    its P10-P90 interval in at least 60% of the origins (an honest 80% interval holds all 7
+    one time in five, 0.8^7 = 21%: the upper bound is asserted over 35 origins in
+    test_bands).
     """
     with Workspace(simulated.path) as ws:
         b = run_backtest(ws.crm(), methods=METHODS, horizon=QUARTER,
@@ -46,7 +48,7 @@ def test_funnelwise_beats_both_baselines_on_simulated_data(simulated):
     assert s.loc["funnelwise", "wape"] < s.loc["stage_weighted", "wape"]
     assert s.loc["funnelwise", "wape"] < s.loc["run_rate", "wape"]
     assert s.loc["funnelwise", "wape"] < 0.15
-    assert 0.6 <= s.loc["funnelwise", "coverage"] <= 0.95
+    assert s.loc["funnelwise", "coverage"] >= 0.6
     assert s.loc["funnelwise", "brier"] < s.loc["stage_weighted", "brier"]
 
 

@@ -13,6 +13,11 @@ today's data. Per method, over the origins:
 
 Origins whose period ends on or after the data's last day are left out (their actual is not
 complete yet). Run rate has no deal-level probabilities, so no Brier score.
+
+A method that calibrates its interval (`Forecaster.calibrated`: funnelwise) widens P10 / P90
+at each origin by the misses of its own earlier forecasts whose periods ended before that
+origin (`calibration`); those earlier forecasts are the backtest's own where it made them, else
+fitted on the CRM as it stood at their day.
 """
 
 from __future__ import annotations
@@ -25,11 +30,12 @@ import pandas as pd
 
 from funnelwise.errors import UserError
 from funnelwise.forecast.base import Prediction, get
+from funnelwise.forecast.calibration import calibrate, days_needed
 from funnelwise.forecast.horizon import Horizon
 from funnelwise.forecast.snapshot import Snapshot, take_many
 from funnelwise.metrics.brier import brier
-from funnelwise.metrics.span import data_span
-from funnelwise.metrics.walk import Origin, walk
+from funnelwise.metrics.span import as_date, data_span
+from funnelwise.metrics.walk import Look, Origin, walk
 from funnelwise.periods import Period
 from funnelwise.schema.crm import Crm
 
@@ -117,8 +123,14 @@ def usable_origins(crm: Crm, candidates: Sequence[dt.date],
     return keep, notes if dropped else ()
 
 
-def _snapshots(crm: Crm, days: list[dt.date], today: dt.date) -> list[Snapshot]:
-    return take_many(crm, days, today=today)
+def _snapshots(extra: list[dt.date], taken: dict[dt.date, Snapshot]) -> Look[Snapshot]:
+    """The walk's snapshots, taken in one batch with those of the `extra` days (the earlier
+    forecasts a calibration needs), which are kept in `taken`."""
+    def look(crm: Crm, days: list[dt.date], today: dt.date) -> list[Snapshot]:
+        every = sorted(set(days) | set(extra))
+        taken.update(zip(every, take_many(crm, every, today=today), strict=True))
+        return [taken[d] for d in days]
+    return look
 
 
 def run_backtest(crm: Crm, *, methods: Sequence[str], origins: Sequence[dt.date],
@@ -133,7 +145,19 @@ def run_backtest(crm: Crm, *, methods: Sequence[str], origins: Sequence[dt.date]
         return [cls(draws=draws, seed=seed).fit(seen, origin.day, taken=origin.seen)
                 .predict(period) for cls in classes]
 
-    predictions = [p for each in walk(crm, keep, predict, look=_snapshots) for p in each]
+    today = data_span(crm).today
+    first = as_date(crm.opportunities.created_at.min().execute())
+    extra = days_needed([(d, horizon.period(d)) for d in keep], first) if any(
+        cls.calibrated for cls in classes) else []
+    taken: dict[dt.date, Snapshot] = {}
+    each = walk(crm, keep, predict, look=_snapshots(extra, taken), today=today)
+    for i, cls in enumerate(classes):
+        if cls.calibrated:
+            done = calibrate(crm, cls, [e[i] for e in each], won=won, draws=draws, seed=seed,
+                             today=today, first=first, taken=taken)
+            for e, p in zip(each, done, strict=True):
+                e[i] = p
+    predictions = [p for e in each for p in e]
     frame = pd.DataFrame([_row(p, won) for p in predictions], columns=ORIGIN_COLUMNS)
     frame["brier"] = frame["brier"].astype(float)
     notes = [*dropped, *(f"{p.as_of} {p.method}: {n}" for p in predictions for n in p.notes

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from funnelwise.errors import InternalError, unknown_name
-from funnelwise.forecast.montecarlo import Flow, quantiles, simulate
+from funnelwise.forecast.montecarlo import Flow, Sets, quantiles, simulate
 from funnelwise.forecast.snapshot import Snapshot, take
 from funnelwise.formats import words
 from funnelwise.metrics.asof import cutoff
@@ -61,6 +61,7 @@ class Forecaster:
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     label: ClassVar[str] = ""  # what a manager reads; the name in words when empty
+    calibrated: ClassVar[bool] = False  # P10/P90 widened by its earlier misses (calibration)
 
     def __init__(self, *, draws: int = DRAWS, seed: int = 0) -> None:
         self.draws = draws
@@ -88,6 +89,11 @@ class Forecaster:
     def flow(self, period: Period) -> Flow:
         """Expected wins not in today's pipeline, per rep (none by default)."""
         return Flow()
+
+    def parameter_sets(self, period: Period) -> Sets | None:
+        """Deal probabilities and flow wins under parameter sets drawn from their posterior,
+        for a Monte Carlo that holds the doubt about the parameters (none by default)."""
+        return None
 
     def notes(self) -> tuple[str, ...]:
         return ()
@@ -127,13 +133,14 @@ class Forecaster:
         flow.reps["key"] = self.keys(flow.reps["owner_rep_id"], by)
         won = self.won_so_far(period)
         won["key"] = self.keys(won["owner_rep_id"], by)
-        groups = _summarise(deals, flow, won, draws=self.draws, seed=self.seed)
+        groups = _summarise(deals, flow, won, draws=self.draws, seed=self.seed,
+                            sets=self.parameter_sets(period))
         return Prediction(method=self.name, period=period, as_of=self.as_of_, by=by,
                           groups=groups, deals=deals, notes=self.notes())
 
 
 def _summarise(deals: pd.DataFrame, flow: Flow, won: pd.DataFrame, *, draws: int,
-               seed: int) -> pd.DataFrame:
+               seed: int, sets: Sets | None = None) -> pd.DataFrame:
     keys = sorted(set(deals["key"]) | set(flow.reps["key"]) | set(won["key"])) or [ALL]
     frame = pd.DataFrame({"key": keys})
     frame["won_so_far"] = frame["key"].map(won.groupby("key")["won_so_far"].sum()).fillna(0.0)
@@ -145,10 +152,26 @@ def _summarise(deals: pd.DataFrame, flow: Flow, won: pd.DataFrame, *, draws: int
     new = flow.expected.groupby(flow.reps["key"]).sum()
     frame["new_expected"] = frame["key"].map(new).fillna(0.0)
     frame["expected"] = frame["won_so_far"] + frame["open_expected"] + frame["new_expected"]
-    totals = simulate(deals, flow, keys, draws=draws, seed=seed)
-    q = quantiles(totals) + frame["won_so_far"].to_numpy()[None, :]
+    q = quantiles(simulate(deals, flow, keys, draws=draws, seed=seed))
+    if sets is not None:
+        q = spread(q[1], quantiles(simulate(deals, flow, keys, draws=draws, seed=seed,
+                                            sets=sets)))
+    q = q + frame["won_so_far"].to_numpy()[None, :]
     frame["p10"], frame["p50"], frame["p90"] = q[0], q[1], q[2]
     return frame[GROUP_COLUMNS]
+
+
+def spread(median: np.ndarray, mixed: np.ndarray) -> np.ndarray:
+    """(3, groups): the P50 of the fitted parameters with P10 and P90 at the ratios to it that
+    the draws over parameter sets give, P10 = P50 x mixed P10 / mixed P50 (and P90 alike):
+    the doubt about the parameters widens the interval, the fitted model places it. Where
+    the mixed P50 is 0, its P10 and P90 are taken as they are."""
+    centre = mixed[1]
+    scale = np.divide(median, centre, out=np.ones_like(median), where=centre > 0)
+    out = np.vstack([mixed[0] * scale, median, mixed[2] * scale])
+    out[0] = np.minimum(out[0], median)
+    out[2] = np.maximum(out[2], median)
+    return out
 
 
 REGISTRY: dict[str, type[Forecaster]] = {}

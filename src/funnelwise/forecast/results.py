@@ -11,13 +11,14 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from funnelwise.forecast.backtest import Backtest
+from funnelwise.forecast.backtest import Backtest, won_deals
 from funnelwise.forecast.base import DRAWS, REGISTRY, get, label_of
-from funnelwise.forecast.snapshot import take
+from funnelwise.forecast.calibration import calibrate, days_needed
+from funnelwise.forecast.snapshot import take_many
 from funnelwise.metrics.asof import as_of as view_at
 from funnelwise.metrics.asof import opportunities_as_of
 from funnelwise.metrics.result import MetricResult, sql_of
-from funnelwise.metrics.span import data_span
+from funnelwise.metrics.span import as_date, data_span
 from funnelwise.periods import Period, default_period
 from funnelwise.schema.crm import Crm
 
@@ -48,12 +49,20 @@ def forecast_result(crm: Crm, *, period: Period | None = None, as_of: dt.date | 
     at = view_at(crm, as_of, span)
     period = span.check(period, "period") if period else default_period(at.day)
     day = at.day
-    shot = take(crm, day, today=span.today)
+    calibrated = any(get(name).calibrated for name in methods)
+    extra = days_needed([(day, period)], _first(crm)) if calibrated else []
+    shots = take_many(crm, [day, *extra], today=span.today)
+    shot, taken = shots[0], dict(zip(extra, shots[1:], strict=True))
     frames, notes = [], []
     reach = _reach(shot.first_created, period, day)
+    won = won_deals(crm) if calibrated else None
     for name in methods:
         model = get(name)(draws=draws, seed=seed).fit(crm, day, taken=shot)
         prediction = model.predict(period, by=by)
+        if model.calibrated and won is not None:
+            prediction = calibrate(crm, type(model), [prediction], won=won, draws=draws,
+                                   seed=seed, today=span.today, first=shot.first_created,
+                                   taken=taken)[0]
         frames.append(prediction.groups.assign(method=name, method_label=label_of(name),
                                                period=period.label,
                                                as_of=day.isoformat(),
@@ -72,8 +81,15 @@ def forecast_result(crm: Crm, *, period: Period | None = None, as_of: dt.date | 
                  "as_of": f"{day} (the CRM as it stood at the start of that day)", "by": by,
                  "methods": ", ".join(methods), "draws": draws, "seed": seed},
         notes=(*notes, "P10/P50/P90: percentiles of simulated revenue (open deals won or "
-                       "not, Poisson wins from deals to come), plus what is already won"),
+                       "not, Poisson wins from deals to come), plus what is already won; "
+                       "funnelwise also draws its parameters and widens P10/P90 by the "
+                       "misses of its earlier forecasts"),
     )
+
+
+def _first(crm: Crm) -> dt.date | None:
+    """The day the first deal was created."""
+    return as_date(crm.opportunities.created_at.min().execute())
 
 
 def _reach(first_created: dt.date | None, period: Period, day: dt.date) -> list[str]:

@@ -20,6 +20,17 @@ start of bin k is won by the end of bin K with probability [P_k P_k+1 ... P_K](s
 is a Markov model in age: where a deal goes next depends on its stage and age, not on how long
 it has sat in that stage. Lifelines' `AalenJohansenFitter` is the nonparametric
 continuous-time relative; this one runs with numpy on counts aggregated in the database.
+
+The rates are uncertain, most where exposure is thin (old ages, rare moves, a short history).
+`posterior_rates` draws them from their gamma posterior, the conjugate of the Poisson count of
+moves given the days at risk: first the stage's average rate Q_sx ~ Gamma(sum_k d_sx(k) + 1/2,
+sum_k E_s(k)), then each bin's rate given it,
+
+    q_sx(k) ~ Gamma(d_sx(k) + a w Q_sx, E_s(k) + a w)      (shape, rate),
+
+whose mean is the point estimate above. Drawing the average first makes the bins with little
+exposure move together, as they do when the whole stage is faster or slower than it looked.
+Moves never seen (d = 0 in every bin) stay impossible.
 """
 
 from __future__ import annotations
@@ -36,13 +47,16 @@ PRIOR_WEIGHT = 4.0
 
 @dataclass(frozen=True)
 class StageSurvival:
-    """Fitted model: `won_by[k, K, s]` = P(won by the end of bin K | in stage s at bin k)."""
+    """Fitted model: `won_by[k, K, s]` = P(won by the end of bin K | in stage s at bin k);
+    `ever[k, s]` = P(won by the end of the last modelled bin | s at bin k) when the table
+    stops short of the last bin (None: its last column)."""
 
     won_by: np.ndarray
     bin_days: float
     start_mix: np.ndarray
     rates: np.ndarray
     exposure: np.ndarray
+    ever: np.ndarray | None = None
 
     @property
     def bins(self) -> int:
@@ -69,6 +83,8 @@ class StageSurvival:
     def p_eventually(self, state: np.ndarray, age: np.ndarray) -> np.ndarray:
         """P(won at any later age | open in `state` at `age`), within the modelled ages."""
         start = np.clip(np.floor(age / self.bin_days).astype(np.int64), 0, self.bins - 1)
+        if self.ever is not None:
+            return np.asarray(self.ever[start, state])
         return np.asarray(self.won_by[start, self.bins - 1, state])
 
     def p_new(self, t1: np.ndarray, t2: np.ndarray) -> np.ndarray:
@@ -125,14 +141,31 @@ def rates(counts: SpellCounts, prior_weight: float = PRIOR_WEIGHT) -> tuple[np.n
     return q, e
 
 
+def posterior_rates(counts: SpellCounts, rng: np.random.Generator, sets: int,
+                    prior_weight: float = PRIOR_WEIGHT) -> np.ndarray:
+    """(sets, S, K, S + 2) draws of the daily rates from their gamma posterior."""
+    d, e = moves(counts), exposure(counts)
+    seen = d.sum(axis=1, keepdims=True)
+    total = e.sum(axis=1)[:, None, None]
+    scale = np.divide(1.0, total, out=np.zeros_like(total), where=total > 0)
+    average = rng.gamma(np.where(seen > 0, seen + 0.5, 0.0)[None], scale[None],
+                        size=(sets, *seen.shape))
+    prior = prior_weight * counts.bin_days
+    denominator = e[:, :, None] + prior
+    shape = d[None] + prior * average
+    return np.where(denominator > 0, rng.gamma(shape, 1.0) / np.maximum(denominator, 1e-300),
+                    0.0)
+
+
 def transition_matrices(q: np.ndarray, bin_days: float) -> np.ndarray:
-    """(K, S + 2, S + 2) one-bin transition matrices exp(w G_k); won and lost absorb."""
-    s, k, m = q.shape
-    g = np.zeros((k, m, m))
-    g[:, :s, :] = np.transpose(q, (1, 0, 2))
+    """(..., K, S + 2, S + 2) one-bin transition matrices exp(w G_k) of rates q (..., S, K,
+    S + 2) (a leading axis holds drawn sets); won and lost absorb."""
+    *lead, s, k, m = q.shape
+    g = np.zeros((*lead, k, m, m))
+    g[..., :s, :] = np.swapaxes(q, -3, -2)
     idx = np.arange(s)
-    g[:, idx, idx] = 0.0
-    g[:, idx, idx] = -g[:, :s, :].sum(axis=2)
+    g[..., idx, idx] = 0.0
+    g[..., idx, idx] = -g[..., :s, :].sum(axis=-1)
     return expm(g * bin_days)
 
 
@@ -152,24 +185,59 @@ def expm(a: np.ndarray, order: int = 12) -> np.ndarray:
 
 
 def won_by(p: np.ndarray, n_open: int) -> np.ndarray:
-    """`out[k, K, s]` = P(won by the end of bin K | in open state s at the start of bin k)."""
-    k, m, _ = p.shape
-    q = np.broadcast_to(np.eye(m), (k, m, m)).copy()
-    out = np.zeros((k, k, n_open))
+    """`out[..., k, K, s]` = P(won by the end of bin K | in open state s at the start of bin
+    k), from the one-bin matrices p (..., K, S + 2, S + 2)."""
+    *lead, k, m, _ = p.shape
+    q = np.broadcast_to(np.eye(m), (*lead, k, m, m)).copy()
+    out = np.zeros((*lead, k, k, n_open))
     for last in range(k):
-        q[: last + 1] = q[: last + 1] @ p[last]
-        out[: last + 1, last, :] = q[: last + 1, :n_open, n_open]
+        q[..., : last + 1, :, :] = q[..., : last + 1, :, :] @ p[..., last : last + 1, :, :]
+        out[..., : last + 1, last, :] = q[..., : last + 1, :n_open, n_open]
     return out
 
 
 def fit_survival(counts: SpellCounts, prior_weight: float = PRIOR_WEIGHT) -> StageSurvival:
     """Fit the stage-and-age model from aggregated spells."""
     q, e = rates(counts, prior_weight)
-    p = transition_matrices(q, counts.bin_days)
+    return from_rates(counts, q, e)
+
+
+def won_ever(p: np.ndarray, n_open: int) -> np.ndarray:
+    """`out[..., k, s]` = P(won by the end of the last bin | in open state s at bin k): the
+    products of the one-bin matrices p (..., K, S + 2, S + 2) from the last bin backwards."""
+    *lead, k, m, _ = p.shape
+    v = np.zeros((*lead, m))
+    v[..., n_open] = 1.0
+    out = np.zeros((*lead, k, n_open))
+    for b in range(k - 1, -1, -1):
+        v = (p[..., b, :, :] @ v[..., None])[..., 0]
+        out[..., b, :] = v[..., :n_open]
+    return out
+
+
+def start_mix(counts: SpellCounts) -> np.ndarray:
+    """Share of deals that begin in each open stage."""
     mix = np.zeros(len(counts.states))
     for row in counts.starts.itertuples(index=False):
         if 0 <= row.state < len(mix):
             mix[row.state] += row.n
-    mix = mix / mix.sum() if mix.sum() > 0 else np.eye(len(mix))[0]
+    return mix / mix.sum() if mix.sum() > 0 else np.eye(len(mix))[0]
+
+
+def from_rates(counts: SpellCounts, q: np.ndarray, e: np.ndarray) -> StageSurvival:
+    """The model of the daily rates `q` (fitted or drawn) and the exposure `e`."""
+    p = transition_matrices(q, counts.bin_days)
     return StageSurvival(won_by=won_by(p, len(counts.states)), bin_days=counts.bin_days,
-                         start_mix=mix, rates=q, exposure=e)
+                         start_mix=start_mix(counts), rates=q, exposure=e)
+
+
+def from_rate_sets(counts: SpellCounts, q: np.ndarray, e: np.ndarray,
+                   bins: int) -> list[StageSurvival]:
+    """One model per drawn set of rates q (sets, S, K, S + 2), computed together, for ages
+    in the first `bins` bins (P(won ever) over all of them)."""
+    p = transition_matrices(q, counts.bin_days)
+    n, mix = len(counts.states), start_mix(counts)
+    table = won_by(p[..., : max(1, min(bins, p.shape[-3])), :, :], n)
+    ever = won_ever(p, n)[..., : table.shape[-3], :]
+    return [StageSurvival(won_by=table[i], bin_days=counts.bin_days, start_mix=mix, rates=q[i],
+                          exposure=e, ever=ever[i]) for i in range(q.shape[0])]

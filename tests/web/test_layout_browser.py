@@ -121,6 +121,24 @@ def test_some_page_stacks_a_wide_table_at_phone_width(probed):
     assert deals and all(t["stacked"] for t in deals), found["wraps"]
 
 
+def test_a_stacked_cell_shows_its_value_beside_its_columns_name(base_url, tabs):
+    tab = tabs("phone")
+    tab.open(base_url + PAGES["rep"])
+    cells = tab.page.evaluate("""() => [...document.querySelectorAll(
+        'table.deals.stacked tbody tr:first-child td')].map(td => {
+      const v = td.querySelector('.cell-value'), box = td.getBoundingClientRect();
+      const lines = document.createRange();
+      if (v) lines.selectNodeContents(v);
+      return {label: td.dataset.label, text: v ? v.textContent.trim() : '',
+              lines: v ? lines.getClientRects().length : 0,
+              at: v ? (v.getBoundingClientRect().left - box.left) / box.width : null};
+    })""")
+    assert [c["label"] for c in cells] == ["Account", "Amount", "Stage", "Age (days)",
+                                           "Expected close", "Deal", "Flags"]
+    assert all(c["at"] is not None and 0.35 < c["at"] < 0.5 for c in cells), cells
+    assert ISO.match(cells[4]["text"]) and cells[4]["lines"] == 1, "a date stays on one line"
+
+
 def test_date_filters_are_iso(probed):
     found = probed("overview", "desktop")
     assert {d["name"] for d in found["dates"]} >= {"since", "until"}

@@ -18,6 +18,15 @@
   var panel = document.querySelector("details.filter-panel");
   if (panel && phone.matches) { panel.open = false; }
   var tables = [].slice.call(document.querySelectorAll("main table"));
+  /* the cell's content in one box, so a stacked cell lays it out beside its column's name
+     (the box has no layout of its own otherwise: display: contents) */
+  function wrap(td) {
+    if (!td.firstChild) { return; }
+    var value = document.createElement("div");
+    value.className = "cell-value";
+    while (td.firstChild) { value.appendChild(td.firstChild); }
+    td.appendChild(value);
+  }
   function label(table) {
     var head = table.tHead && table.tHead.rows[table.tHead.rows.length - 1];
     if (!head) { return; }
@@ -34,7 +43,10 @@
         var col = 0;
         [].forEach.call(tr.cells, function (td) {
           td.setAttribute("role", "cell");
-          if (td.colSpan === 1 && names[col]) { td.setAttribute("data-label", names[col]); }
+          if (td.colSpan === 1 && names[col]) {
+            td.setAttribute("data-label", names[col]);
+            wrap(td);
+          }
           col += td.colSpan;
         });
       });

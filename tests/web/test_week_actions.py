@@ -118,3 +118,9 @@ def test_rep_page_shows_flags_questions_and_plan(qclient):
     assert html.index("This week’s flags") < html.index("Plan for 2026-Q2") < html.index(
         'class="kpis"')
 
+
+
+def test_rep_page_refuses_a_bad_week(qclient):
+    body = qclient.json("/api/reps/ben?week=2026-13-01", status=400)
+    assert body["error"] == ("week='2026-13-01' is not a date (expected YYYY-MM-DD, any day of "
+                             "the week to coach)")

@@ -23,8 +23,12 @@ REPS = (
     ("Fay Moss", "Fay Moss", "Leo Marsh", "West", "West", 0.20),
 )
 # Charts in the report: the overview's three (funnel, win rates, cycle), two on each of the
-# plan, pipeline, coaching, forecast and data check pages, and two on each rep's page.
-CHARTS = 3 + 2 * 5 + 2 * len(REPS)
+# plan, pipeline, coaching, forecast and data check pages, the pipeline's waterfall of what
+# changed, the forecast's two of the reps' calls, and two on each rep's page.
+CHARTS = 3 + 2 * 5 + 1 + 2 + 2 * len(REPS)
+# The rep's call on an open deal follows its stage (closed deals: "closed"); no random draw,
+# so the rest of the org is what it was before deals carried a forecast category.
+CATEGORIES = {"Qualified": "pipeline", "Proposal": "best_case", "Negotiation": "commit"}
 ACCOUNTS = ("Acme Corp", "Bolt Labs", "Cobalt Inc", "Delta Health", "Echo Media", "Fjord AB")
 
 
@@ -70,6 +74,7 @@ def _deal(rnd: random.Random, i: int, rep_id: str, win: float) -> tuple[list[obj
            "outbound")), "Core", created.isoformat(), stage, amount,
            (created + dt.timedelta(days=45)).isoformat(), status,
            closed.isoformat() if closed else ""]
+    row.append(CATEGORIES.get(stage, "closed"))
     history = [[opp_id, "Qualified", created.isoformat()]]
     if closed:
         history.append([opp_id, stage, closed.isoformat()])
@@ -94,6 +99,7 @@ def write_org(folder: Path, seed: int = 11) -> Path:
             history += hist
     _write(folder / "opportunities.csv",
            ["opportunity_id", "owner_rep_id", "account_id", "source", "product", "created_at",
-            "stage", "amount", "expected_close_date", "status", "closed_at"], opps)
+            "stage", "amount", "expected_close_date", "status", "closed_at", "forecast_category"],
+           opps)
     _write(folder / "stage_history.csv", ["opportunity_id", "stage", "entered_at"], history)
     return folder

@@ -172,12 +172,13 @@ def test_scope_changes_the_figures_and_equals_the_core_over_the_scope(sim, sim_p
     assert body["backtest"] == roundtrip(results_doc(backtest_results(backtest)))
 
 
-def test_page_draws_both_charts_and_prints_the_commands(sim):
+def test_page_draws_its_charts_and_prints_the_commands(sim):
     response = sim.get("/forecast?team=Team+Anderson")
     assert response.status_code == 200
     html = response.text
-    assert html.count('class="plotly-graph-div"') == 2
+    assert html.count('class="plotly-graph-div"') == 4
     assert 'id="next_period"' in html and 'id="backtest"' in html
+    assert 'id="commit_calls"' in html and 'id="call_record"' in html
     assert "funnelwise backtest --from 2025-07-26 --to 2025-10-26 --horizon 1q" in html
     assert "the page shows team Team Anderson" in html
     assert 'href="/api/forecast?team=Team+Anderson"' in html
@@ -194,7 +195,7 @@ def test_short_history_shows_the_forecast_and_says_why_the_backtest_is_thin(clie
         "model was second at 100.0%.")
     assert "too few to judge the intervals" in body["verdict"]
     html = client.get("/forecast").text
-    assert html.count('class="plotly-graph-div"') == 2
+    assert html.count('class="plotly-graph-div"') == 4  # with the calls' two
 
 
 def test_horizon_and_origins_choose_the_period_and_the_origins(org_path):

@@ -99,6 +99,35 @@ def check_forecast(client: Client, path: Path) -> None:
     assert {r["as_of"] for r in rows} == {page["as_of"]}
 
 
+def check_changes(client: Client, path: Path) -> None:
+    """`changes` at its defaults (the last 7 days up to the data's today, the default period of
+    that day) is the /changes twin and the pipeline page's "What changed" section."""
+    changes = cli_json(path, "changes")
+    page = client.json("/api/changes")
+    assert {k: page[k] for k in changes} == changes
+    pipeline = client.json("/api/pipeline")
+    assert {k: pipeline["changes"][k] for k in changes} == changes
+    assert (changes["to"], changes["period"]) == (pipeline["as_of"], pipeline["period"])
+
+
+def check_calls(client: Client, path: Path) -> None:
+    """`calls` at its defaults is the /calls twin and the forecast page's "Calls" section:
+    its rep and everyone rows, the record and the notes; the page adds the managers' rows."""
+    code, calls = run(path, "calls")
+    page = client.json("/api/calls")
+    forecast = client.json("/api/forecast")
+    assert forecast["calls"] == {k: v for k, v in page.items()
+                                 if k not in ("ok", "page", "filters", "title")}
+    if code:
+        assert page["calls"] == [] and page["missing"], calls
+        return
+    assert (page["period"], page["as_of"]) == (calls["period"], calls["as_of"])
+    assert (forecast["period"]["label"], forecast["as_of"]) == (
+        calls["period"]["label"], calls["as_of"])
+    assert [r for r in page["calls"] if r["level"] != "manager"] == calls["calls"]
+    assert (page["record"], page["notes"]) == (calls["record"], calls["notes"])
+
+
 def check_rep(client: Client, path: Path, rep: str) -> None:
     page = client.json(f"/api/reps/{rep.replace(' ', '%20')}")
     review = cli_json(path, "review", "--rep", rep)
@@ -121,6 +150,11 @@ def test_demo_pages_equal_the_commands_at_their_defaults(demo_path):
     check_coaching(client, demo_path)
     check_forecast(client, demo_path)
     check_rep(client, demo_path, "R003")
+    check_changes(client, demo_path)
+    assert client.json("/api/changes")["from"] == "2026-06-22"
+    check_calls(client, demo_path)
+    calls = client.json("/api/calls")
+    assert calls["missing"] is None and len(calls["record"]) == 20
 
 
 @needs(MAVEN)
@@ -132,6 +166,8 @@ def test_maven_pages_equal_the_commands_at_their_defaults(maven_path):
     check_coaching(client, maven_path)
     check_forecast(client, maven_path)
     check_rep(client, maven_path, "Darcel Schlecht")
+    check_changes(client, maven_path)
+    check_calls(client, maven_path)
 
 
 @needs(MAVEN)

@@ -38,7 +38,7 @@ from tests.web.shared import Cached, as_json, cli_json
 
 QUOTAS = {"ana": 120_000, "ben": 40_000, "cy": 90_000, "dee": 20_000, "Fay Moss": 150_000}
 BIG_DEAL = ["o900", "ben", "acc2", "outbound", "Core", "2026-03-02", "Proposal", 400000,
-            "2026-05-15", "open", ""]
+            "2026-05-15", "open", "", "best_case"]
 BIG_HISTORY = [["o900", "Qualified", "2026-03-02"], ["o900", "Proposal", "2026-03-09"]]
 AS_OF = "2026-04-11"
 ERROR_KEYS = {"ok", "status", "title", "error"}
@@ -87,12 +87,13 @@ def by_rep(rows: list[dict[str, Any]], key: str = "rep") -> dict[str, dict[str, 
     return {r[key]: r for r in rows}
 
 
-@pytest.mark.parametrize("url", ["/pipeline", "/reps/ben", "/reps/eli"])
-def test_pages_render_with_their_charts(pclient, url):
+@pytest.mark.parametrize(("url", "charts"), [("/pipeline", 3), ("/reps/ben", 2),
+                                             ("/reps/eli", 2)])
+def test_pages_render_with_their_charts(pclient, url, charts):
     response = pclient.get(url)
     assert response.status_code == 200
     html = response.text
-    assert html.count('class="plotly-graph-div"') == 2
+    assert html.count('class="plotly-graph-div"') == charts
     assert "Plotly.newPlot" in html
 
 

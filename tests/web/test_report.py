@@ -36,6 +36,14 @@ def test_report_holds_every_view_and_needs_no_network(report):
     assert 'href="#rep-ana"' in html, "rep links point inside the file"
 
 
+def test_report_holds_the_waterfall_and_the_calls_in_their_pages(report):
+    assert 'id="pipeline-waterfall"' in report
+    assert 'id="forecast-commit_calls"' in report and 'id="forecast-call_record"' in report
+    assert "What changed in the 2026-Q2 pipeline, 2026-04-04 to 2026-04-11" in report
+    assert "Calls for 2026-Q2 as of 2026-04-11" in report
+    assert 'id="changes"' not in report and 'id="calls"' not in report, "no section of their own"
+
+
 def test_report_chart_ids_are_unique(report):
     found = re.findall(r'<div id="([^"]+)" class="plotly-graph-div"', report)
     assert len(found) == len(set(found))

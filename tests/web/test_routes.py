@@ -54,8 +54,9 @@ def test_json_twin_is_the_page_data_function(client, org_path):
 def test_api_index_lists_every_page(client):
     body = client.json("/api")
     assert [p["name"] for p in body["pages"]] == [p.name for p in PAGES]
-    assert [p["name"] for p in body["pages"]] == ["overview", "plan", "pipeline", "coaching",
-                                                  "forecast", "check", "rep"]
+    assert [p["name"] for p in body["pages"]] == ["overview", "plan", "pipeline", "changes",
+                                                  "coaching", "forecast", "calls", "check",
+                                                  "rep"]
     assert body["pages"][-1] == {"name": "rep", "title": "Rep", "html": "/reps/{rep_id}",
                                  "json": "/api/reps/{rep_id}"}
 

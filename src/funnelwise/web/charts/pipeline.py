@@ -5,7 +5,9 @@
   the status) against the coverage their own win rate requires (black tick, with the
   requirement's interval);
 - `weekly_plan_figure`: the rep page's weekly activity with the plan's weekly need drawn as a
-  dashed line over its interval band, in the weeks the plan asks for that activity.
+  dashed line over its interval band, in the weeks the plan asks for that activity;
+- `waterfall_figure`: what changed in a period's pipeline between two days, from the open value
+  at the first to the open value at the second, one bar per line of `funnelwise changes`.
 
 Colours are the Okabe-Ito palette of `charts`; every status also has its own marker shape,
 and the series differ by shape, so nothing depends on colour alone.
@@ -44,7 +46,7 @@ def _finite(v: Any) -> float | None:
 def _rows_in_order(fig: go.Figure, labels: list[str]) -> None:
     """Rows in this order, bottom to top, with half a row of room at both ends."""
     fig.update_yaxes(categoryorder="array", categoryarray=labels,
-                     range=[-0.6, len(labels) - 0.4])
+                     range=[-0.6, len(labels) - 0.4], title_text="rep")
 
 
 def _label(row: Row) -> str:
@@ -185,4 +187,65 @@ def weekly_plan_figure(rows: Sequence[Row], volume: str, output: str | None,
     ))
     *weekly, band_trace, line_trace = fig.data
     fig.data = (band_trace, *weekly, line_trace)
+    return fig
+
+
+MEASURES = {"start": "absolute", "end": "total"}
+WATERFALL_KEY = (("adds to the pipeline", charts.GREEN), ("takes from it", charts.VERMILLION),
+                 ("open value", charts.BLUE))
+
+
+def _signed(row: Row) -> str:
+    """A line's value as it adds: '+1.4M', '-879.7k'; the start and end as they stand."""
+    text = fmt.money(row["value"])
+    return text if row["line"] in MEASURES or row["value"] < 0 else "+" + text
+
+
+def _levels(rows: Sequence[Row]) -> list[float]:
+    """The open value after each bar: where each bar starts and ends."""
+    level, out = 0.0, []
+    for r in rows:
+        level = float(r["value"]) if r["line"] in MEASURES else level + float(r["value"])
+        out.append(level)
+    return out
+
+
+def _value_range(levels: Sequence[float]) -> list[float] | None:
+    """A value axis that shows the week's moves: when they are small beside the open value,
+    the axis starts below the lowest level instead of at zero (None: start at zero)."""
+    lo, hi = min(levels), max(levels)
+    if lo <= 0 or hi - lo >= 0.5 * lo:
+        return None
+    room = max(hi - lo, 0.02 * hi)
+    return [max(0.0, lo - room), hi + 0.35 * room]
+
+
+def waterfall_figure(rows: Sequence[Row], period: str) -> go.Figure:
+    """The open value of the period's pipeline at the first day, each line of what changed
+    (created, pulled in, pushed out, won, lost, amount changes, owners) as a step up or down,
+    and the open value at the second day: `waterfall` rows of the changes page, start + lines
+    = end. Each bar carries its signed value; the hover names the line and its deals."""
+    if not rows or not any(r["value"] for r in rows):
+        return charts.empty(f"No open deals in the {period} pipeline")
+    fig = charts.figure(400)
+    fig.add_trace(go.Waterfall(
+        x=[r["short"] for r in rows], y=[r["value"] for r in rows],
+        measure=[MEASURES.get(r["line"], "relative") for r in rows],
+        text=[_signed(r) for r in rows], textposition="outside", cliponaxis=False,
+        increasing={"marker": {"color": charts.GREEN}},
+        decreasing={"marker": {"color": charts.VERMILLION}},
+        totals={"marker": {"color": charts.BLUE}},
+        connector={"line": {"color": "#8c959f", "width": 1, "dash": "dot"}},
+        customdata=[[r["label"], fmt.count(r["deals"]), _signed(r)] for r in rows],
+        hovertemplate="%{customdata[0]}: %{customdata[2]} (%{customdata[1]} deals)"
+                      "<extra></extra>", showlegend=False,
+    ))
+    for name, color in WATERFALL_KEY:  # the colours' key: the signs say it in the bars too
+        fig.add_trace(go.Scatter(x=[None], y=[None], mode="markers", name=name,
+                                 marker={"symbol": "square", "size": 12, "color": color},
+                                 hoverinfo="skip"))
+    unit = f" ({fmt.currency()})" if fmt.currency() else ""
+    fig.update_yaxes(title_text=f"open value of the {period} pipeline{unit}", tickformat="~s",
+                     range=_value_range(_levels(rows)), rangemode="tozero")
+    fig.update_xaxes(type="category", title_text="what changed, from the first day to the last")
     return fig

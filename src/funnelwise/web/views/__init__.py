@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 from funnelwise.web.page import Page
-from funnelwise.web.views import check, coaching, forecast, overview, pipeline, plan, rep
+from funnelwise.web.views import (
+    calls,
+    changes,
+    check,
+    coaching,
+    forecast,
+    overview,
+    pipeline,
+    plan,
+    rep,
+)
 
-PAGES: tuple[Page, ...] = (overview.PAGE, plan.PAGE, pipeline.PAGE, coaching.PAGE, forecast.PAGE,
-                           check.PAGE, rep.PAGE)
+# changes and calls are sections of the pipeline and forecast pages, shown alone and as JSON
+PAGES: tuple[Page, ...] = (overview.PAGE, plan.PAGE, pipeline.PAGE, changes.PAGE, coaching.PAGE,
+                           forecast.PAGE, calls.PAGE, check.PAGE, rep.PAGE)

@@ -18,6 +18,10 @@ object with `backtest`, `backtest_origins` and `notes`).
 - `origins` (default 4): at most this many origins, one horizon apart, the last one a horizon
   before the as-of day; origins before the first deal in the data are left out.
 
+`calls` is the "Calls" section (`views.calls`, also `/api/calls`): each rep's commit and best
+case for the forecast period as of the same day, the model's view of the same deals and the
+reps' records, rolled up per manager.
+
 The backtest runs 500 Monte Carlo draws per forecast instead of the CLI's 2,000 (the command
 shown says `--draws 500`), which keeps a first visit to about 3 s of CPU on the 20-rep demo;
 the forecast itself keeps the CLI's 4,000. Results are kept per filters, horizon and origins
@@ -43,6 +47,7 @@ from funnelwise.presentation import forecast as views
 from funnelwise.web.charts import forecast as forecast_charts
 from funnelwise.web.context import Context
 from funnelwise.web.page import Data, Page
+from funnelwise.web.views import calls
 
 DEFAULT_HORIZON = "1q"
 DEFAULT_ORIGINS = 4
@@ -171,6 +176,7 @@ def build(ctx: Context, horizon: str | None = None, origins: str | None = None) 
         "backtest_missing": missing,
         "verdict": (views.backtest_verdict(backtest["backtest"], ours=OURS)
                     if backtest else missing),
+        "calls": calls.section(ctx, period=period, as_of=as_of),
     }
 
 
@@ -180,6 +186,7 @@ def figures(data: Data) -> dict[str, go.Figure]:
     return {
         "next_period": forecast_charts.forecast_figure(data["forecast"]),
         "backtest": forecast_charts.backtest_actual_figure(rows),
+        **calls.figures(data["calls"]),
     }
 
 

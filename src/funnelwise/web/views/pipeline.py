@@ -10,6 +10,9 @@ command does). Without a quota overlapping the period the page says so instead o
 
 `reps` joins, per rep, the three values (raw, qualified, realistic) with coverage against the
 rep's own requirement; qualified coverage = (pipeline - disqualified value) / remaining target.
+
+`changes` is the "What changed" section (`views.changes`, also `/api/changes`): the waterfall of
+the coverage period's pipeline over the week up to the review date.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ from typing import Any
 
 import plotly.graph_objects as go
 
-from funnelwise.errors import UserError
 from funnelwise.periods import Period
 from funnelwise.pipeline.review import Review
 from funnelwise.pipeline.run import coverage_period, has_quota, run_coverage, run_review
@@ -27,6 +29,8 @@ from funnelwise.presentation import pipeline as records
 from funnelwise.web.charts import pipeline as pipeline_charts
 from funnelwise.web.context import Context
 from funnelwise.web.page import Data, Page
+from funnelwise.web.views import changes
+from funnelwise.web.views.days import review_day
 
 Row = dict[str, Any]
 DEAL_FIELDS = records.QUALIFY_OUT
@@ -36,19 +40,6 @@ COVERAGE_FIELDS = ("quota", "won", "remaining_target", "open_pipeline", "coverag
                    "disqualified_value", "disqualified_share", "status", "reason")
 VALUE_FIELDS = ("deals", "raw_value", "qualified_value", "realistic_value",
                 "disqualified_deals", "flagged_deals")
-
-
-def review_day(ctx: Context, as_of: str | None) -> dt.date:
-    """`?as_of=` as a date (a bad one, or one outside the data, is a user error), else the
-    page's as-of day."""
-    text = (as_of or "").strip()
-    if not text:
-        return ctx.as_of()
-    try:
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise UserError(f"as_of={text!r} is not a date (expected YYYY-MM-DD)") from None
-    return ctx.span().check_day(day, "as_of")
 
 
 def reviewed(ctx: Context, day: dt.date) -> Review:
@@ -119,6 +110,7 @@ def build(ctx: Context, *, as_of: str | None = None, period: str | None = None) 
         "coverage_missing": missing,
         "review": review,
         "coverage": coverage,
+        "changes": changes.section(ctx, end=day, period=chosen),
     }
 
 
@@ -126,6 +118,7 @@ def figures(data: Data) -> dict[str, go.Figure]:
     return {
         "amounts": pipeline_charts.values_figure(data["reps"]),
         "coverage": pipeline_charts.coverage_figure(data["reps"]),
+        **changes.figures(data["changes"]),
     }
 
 

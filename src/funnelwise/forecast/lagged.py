@@ -41,7 +41,7 @@ from funnelwise.forecast.survival import (
     from_rate_sets,
     posterior_rates,
 )
-from funnelwise.metrics.shrinkage import parent_rates, posterior
+from funnelwise.metrics.shrinkage import plain_parent_rates, plain_posterior
 from funnelwise.periods import Period
 
 SIZE_PRIOR = 5.0
@@ -68,18 +68,20 @@ def rep_odds(results: pd.DataFrame, rng: np.random.Generator | None = None,
              sets: int = 0) -> pd.DataFrame:
     """Odds ratio of each rep's win rate to the organisation's, indexed by rep id: column
     `fit` from the shrunk rate, then `sets` columns drawn from the rep's posterior (one
-    prior strength per set, drawn by its weight, shared by the reps)."""
+    prior strength per set, drawn by its weight, shared by the reps). The plain Beta prior
+    (`shrinkage.plain_posterior`): the heavier-tailed one of the win-rate intervals made the
+    backtests' point forecasts worse (simulated org 22: WAPE 8.8% against 8.0%)."""
     if results.empty:
         return pd.DataFrame(columns=["fit", *range(sets)], dtype=float)
     k = results["won"].to_numpy(float)
     n = k + results["lost"].to_numpy(float)
-    parent = parent_rates(results.assign(closed=n), k="won", n="closed").to_numpy(float)
+    parent = plain_parent_rates(results.assign(closed=n), k="won", n="closed").to_numpy(float)
     overall = odds((k.sum() + 0.5) / (n.sum() + 1.0))
-    post = posterior(k, n, parent)
+    post = plain_posterior(k, n, parent)
     out = pd.DataFrame({"fit": odds(post.mean()) / overall},
                        index=results["key"].astype(str))
     if rng is not None and sets:
-        strength = rng.choice(len(post.weights), size=sets, p=post.weights)
+        strength = rng.choice(post.a.shape[1], size=sets, p=post.weights[0])
         drawn = rng.beta(post.a[:, strength], post.b[:, strength])
         out = out.join(pd.DataFrame(odds(drawn) / overall, index=out.index))
     return out

@@ -1,9 +1,9 @@
 """Each rep's own figures from the workspace: rates, deal size, sales cycle, quota.
 
 - rates: the funnel's step rates (`funnelwise funnel`), as Beta posteriors. `shrunk`: the
-  posterior of `shrinkage` (Beta(k + m p, n - k + m (1 - p)) averaged over the prior
-  strength m, toward the rep's team), summarised by the Beta with the same mean and
-  variance, so the uncertainty about m widens the plan's intervals as it widens the
+  posterior of `shrinkage` (the rep's rate toward its team's, the team's learnt from its
+  reps, averaged over the prior strengths), summarised by the Beta with the same mean and
+  variance, so the uncertainty about the prior widens the plan's intervals as it widens the
   metrics'; `raw`: the raw rate k / n with a Jeffreys Beta(k + 1/2, n - k + 1/2).
   The win rate is the funnel's last rate: qualified opportunities that closed won.
 - deal size S: the average won amount; its standard error cv S / sqrt(wins), cv being the
@@ -33,7 +33,7 @@ from funnelwise.metrics.cycle import cycle_stats
 from funnelwise.metrics.dimensions import ALL, keyed, window
 from funnelwise.metrics.funnel import funnel_counts, funnel_of
 from funnelwise.metrics.result import deferred_sql
-from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, Posterior, parent_rates, posterior
+from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, Posterior, group_posterior, parents_of
 from funnelwise.periods import Period
 from funnelwise.plan import leadtime
 from funnelwise.plan.model import DealSize, Rate, RepFunnel
@@ -105,8 +105,8 @@ def _posterior(part: pd.DataFrame, mode: str) -> pd.DataFrame:
     if mode == "raw":
         return part.assign(value=k / np.where(n > 0, n, np.nan), alpha=k + 0.5,
                            beta=n - k + 0.5)
-    p = parent_rates(part, k="k", n="n").to_numpy(float)
-    alpha, beta = matched_beta(posterior(k, n, p))
+    post, _ = group_posterior(k, n, parents_of(part))
+    alpha, beta = matched_beta(post)
     return part.assign(value=alpha / (alpha + beta), alpha=alpha, beta=beta)
 
 
@@ -114,8 +114,8 @@ def matched_beta(post: Posterior) -> tuple[np.ndarray, np.ndarray]:
     """Per group, the Beta(alpha, beta) with the mixture posterior's mean and variance."""
     a, b, w = post.a, post.b, post.weights
     means = a / (a + b)
-    second = (means * (a + 1) / (a + b + 1)) @ w
-    mean = means @ w
+    second = (means * (a + 1) / (a + b + 1) * w).sum(axis=1)
+    mean = (means * w).sum(axis=1)
     var = np.maximum(second - mean**2, 1e-300)
     total = np.maximum(mean * (1 - mean) / var - 1, 1e-9)
     return mean * total, (1 - mean) * total

@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from funnelwise.cli.accuracy_cmd import kept
 from funnelwise.cli.coach_cmd import ManagerOpt, TargetOpt, WeekOpt, settings
 from funnelwise.cli.common import (
     DEFAULT_WORKSPACE,
@@ -151,7 +152,7 @@ def brief(
         to = recipients(crm, manager, d, found) if mailing else {}
         config, targets = settings(crm.funnel, target)
         result = make_brief(crm, week=week, manager=manager,
-                            config=config, targets=targets)
+                            config=config, targets=targets, accuracy=kept(ws))
     if out is not None or not mailing:
         write(result, out)
     if mailing:

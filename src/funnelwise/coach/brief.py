@@ -10,7 +10,9 @@ For each manager (or the one asked for):
 4. deals to review: the stalled deals of the manager's reps, by expected value;
 5. calls, when the workspace has them (`pipeline.calls`): the commit each of the manager's
    reps calls for the period against the model's view of the same deals, and their record,
-   as of the Monday after the coached week (what was known then).
+   as of the Monday after the coached week (what was known then);
+6. how far the forecast and the win probabilities held on the workspace's own history
+   (`pipeline.accuracy`), when it keeps that measure: the caller reads it and passes it in.
 
 Only data assembly happens here; `report.brief` renders it as Markdown or HTML.
 """
@@ -32,6 +34,7 @@ from funnelwise.errors import unknown_name
 from funnelwise.metrics.dimensions import ALL
 from funnelwise.metrics.effectiveness import attribution_config
 from funnelwise.metrics.span import data_span
+from funnelwise.pipeline.accuracy import Accuracy
 from funnelwise.pipeline.calls import Calls, calls
 from funnelwise.schema.crm import Crm
 
@@ -76,6 +79,9 @@ class Brief:
     config: CoachConfig
     notes: tuple[str, ...] = ()
     names: dict[str, str] = field(default_factory=dict)
+    accuracy: Accuracy | None = None
+    """The workspace's measured accuracy, said beside each manager's calls; None when the
+    workspace keeps none for its data as it is."""
 
 
 def conversations(ctx: CoachContext, flags: list[Flag], reps: list[str]) -> list[Conversation]:
@@ -160,8 +166,10 @@ def check_manager(ctx: CoachContext, manager: str | None) -> list[str | None]:
 
 
 def make_brief(crm: Crm, *, week: dt.date | None = None, manager: str | None = None,
-               config: CoachConfig | None = None, targets: Targets | None = None) -> Brief:
-    """The Monday brief for every manager (or one), for the week containing `week`."""
+               config: CoachConfig | None = None, targets: Targets | None = None,
+               accuracy: Accuracy | None = None) -> Brief:
+    """The Monday brief for every manager (or one), for the week containing `week`, with the
+    `accuracy` the workspace keeps (`pipeline.accuracy.cached`), if any."""
     ctx = build_context(crm, week=week, config=config, targets=targets)
     wanted = check_manager(ctx, manager)
     flags = run_rules(ctx)
@@ -174,4 +182,5 @@ def make_brief(crm: Crm, *, week: dt.date | None = None, manager: str | None = N
     return Brief(week=ctx.week, config=ctx.config, notes=ctx.notes,
                  briefs=tuple(manager_brief(ctx, m, flags, spots, team_calls)
                               for m in wanted),
-                 names={str(r): ctx.name(str(r)) for r in ctx.reps["rep_id"]})
+                 names={str(r): ctx.name(str(r)) for r in ctx.reps["rep_id"]},
+                 accuracy=accuracy)

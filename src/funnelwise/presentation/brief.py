@@ -11,7 +11,9 @@ from funnelwise.coach.bright import BrightSpot
 from funnelwise.coach.rules import label
 from funnelwise.formats import count, date, money, named, pct
 from funnelwise.frames import records
+from funnelwise.pipeline.accuracy import Accuracy
 from funnelwise.pipeline.calls import Calls
+from funnelwise.presentation.accuracy import statement
 from funnelwise.presentation.weekly import band, off_record
 
 STYLE = """
@@ -22,7 +24,7 @@ margin-top:2rem}h3{font-size:1rem;margin-bottom:.3rem}
 .money{font-weight:600}.ask{color:#334e68;font-style:italic}.ev{color:#52606d;font-size:.9rem}
 table{border-collapse:collapse;font-size:.9rem}td,th{border-bottom:1px solid #e4e7eb;
 padding:.25rem .5rem;text-align:left;vertical-align:top}td.num{text-align:right}
-footer{margin-top:2rem;color:#7b8794;font-size:.8rem}
+footer{margin-top:2rem;color:#7b8794;font-size:.8rem}.dim{color:#7b8794;font-size:.85rem}
 """
 MD_BOLD, HTML_BOLD = ("**", "**"), ("<b>", "</b>")
 
@@ -97,8 +99,15 @@ def _calls_md(c: Calls, names: dict[str, str]) -> list[str]:
     return [*out, "", what, "", record, ""]
 
 
-def manager_md(m: ManagerBrief, names: dict[str, str]) -> list[str]:
-    """One manager's section."""
+def measured(acc: Accuracy | None) -> str:
+    """How far the forecast and the win probabilities held on the workspace's history (one
+    sentence, `presentation.accuracy`), said after the calls and the deals' win probabilities;
+    '' when the workspace keeps no measure for its data."""
+    return "" if acc is None else statement(acc)
+
+
+def manager_md(m: ManagerBrief, names: dict[str, str], accuracy: str = "") -> list[str]:
+    """One manager's section; `accuracy` (`measured`) last when there is one."""
     out = [f"## {_who(m.manager)} ({m.reps} reps)", "", "### Status against plan", ""]
     out += [f"- {line}" for line in m.status]
     out += ["", "### Reps who need a conversation", ""]
@@ -116,7 +125,7 @@ def manager_md(m: ManagerBrief, names: dict[str, str]) -> list[str]:
     out += ["", "### Deals to review", "", *_deals_md(m, names), ""]
     if m.calls is not None:
         out += _calls_md(m.calls, names)
-    return out
+    return [*out, accuracy, ""] if accuracy else out
 
 
 def footer(b: Brief) -> str:
@@ -131,7 +140,7 @@ def to_markdown(b: Brief) -> str:
     """The whole brief as Markdown."""
     out = [f"# {title(b)}", ""]
     for m in b.briefs:
-        out += manager_md(m, b.names)
+        out += manager_md(m, b.names, measured(b.accuracy))
     out += ["---", "", footer(b), *(f"\n{n}" for n in b.notes)]
     return "\n".join(out).rstrip() + "\n"
 
@@ -182,7 +191,7 @@ def _calls_html(c: Calls | None, names: dict[str, str]) -> str:
     return f"<h3>Calls for {_e(c.period.label)}</h3><table>{head}{rows}</table>{notes}"
 
 
-def manager_html(m: ManagerBrief, names: dict[str, str]) -> str:
+def manager_html(m: ManagerBrief, names: dict[str, str], accuracy: str = "") -> str:
     talks = ("<ol>" + "".join(_conversation_html(c) for c in m.conversations) + "</ol>"
              if m.conversations else "<p>No red flags this week.</p>")
     if m.more_flagged:
@@ -195,12 +204,12 @@ def manager_html(m: ManagerBrief, names: dict[str, str]) -> str:
             f"<h3>Reps who need a conversation</h3>{talks}"
             f"<h3>Bright spots to share</h3>{spots}"
             f"<h3>Deals to review</h3>{_deals_html(m, names)}{_calls_html(m.calls, names)}"
-            "</section>")
+            f"{f'<p class=dim>{_e(accuracy)}</p>' if accuracy else ''}</section>")
 
 
 def to_html(b: Brief) -> str:
     """The whole brief as one self-contained HTML page."""
-    body = "".join(manager_html(m, b.names) for m in b.briefs)
+    body = "".join(manager_html(m, b.names, measured(b.accuracy)) for m in b.briefs)
     notes = "".join(f"<p>{_e(n)}</p>" for n in b.notes)
     return ("<!doctype html><html lang=en><head><meta charset=utf-8>"
             "<meta name=viewport content='width=device-width,initial-scale=1'>"

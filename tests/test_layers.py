@@ -11,8 +11,8 @@ import funnelwise
 
 ROOT = Path(funnelwise.__file__).parent
 LAYERS: dict[str, int] = {
-    # the bottom: errors, how numbers and periods read
-    "errors": 0, "formats": 0, "frames": 0, "periods": 0,
+    # the bottom: errors, how numbers and periods read, loading large packages in part
+    "errors": 0, "formats": 0, "frames": 0, "periods": 0, "imports": 0,
     # the tables and what reads and writes them
     "schema": 1, "io": 1, "simulate": 1,
     # pure metrics over the tables

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from funnelwise.errors import UserError, unknown_name
+from funnelwise.imports import submodule
 from funnelwise.io.workspace import Workspace
 from funnelwise.schema import TABLES, Funnel, default_funnel
 from funnelwise.schema.crm import Crm
@@ -139,7 +140,10 @@ def _sql_string(text: str) -> str:
 
 
 def load_duckdb_backend() -> None:
-    """Load Ibis's DuckDB backend, as opening tables does."""
+    """Load Ibis's DuckDB backend, as opening tables does. Of Ibis's SQL compilers (its
+    package loads all twenty) only DuckDB's is loaded (`imports.submodule`); the PySpark
+    backend loads its own when asked for."""
+    submodule("ibis.backends.sql.compilers", "duckdb")
     import ibis.backends.duckdb  # noqa: F401
 
 
@@ -284,13 +288,19 @@ def export_parquet(ws: Workspace, out: Path) -> dict[str, int]:
 
 @contextlib.contextmanager
 def open_crm(path: Path, *, engine: str = "duckdb", funnel: Funnel | None = None,
-             ) -> Iterator[Crm]:
-    """The `Crm` of a workspace (DuckDB file or Parquet folder) on the chosen engine."""
+             on_open: Callable[[Workspace], None] | None = None) -> Iterator[Crm]:
+    """The `Crm` of a workspace (DuckDB file or Parquet folder) on the chosen engine.
+
+    `on_open` is given a DuckDB workspace once it is open (to read its settings on the same
+    connection); a Parquet folder has none.
+    """
     check_engine(engine)
     if is_parquet_folder(path):
         yield (duckdb_crm if engine == "duckdb" else spark_crm)(path, funnel)
         return
     with Workspace(path, read_only=True) as ws:
+        if on_open is not None:
+            on_open(ws)
         if engine == "duckdb":
             yield ws.crm(funnel)
             return

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 import funnelwise.cli
-from funnelwise.cli.main import module_names, registered_names
+from funnelwise.cli.main import listed, listing_app, module_names, registered_names
 
 FOLDER = Path(funnelwise.cli.__path__[0])
 
@@ -33,7 +33,8 @@ def run(code: str, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("args", [["winrates", "--help"], ["cycle", "--format", "json"],
-                                  ["nonsense"], []])
+                                  ["nonsense"], [], ["--help"], ["--version"],
+                                  ["--help", "winrates"]])
 def test_the_console_command_answers_like_the_full_app(args: list[str], tiny_ws) -> None:
     if "--format" in args:
         args = [*args, "--workspace", str(tiny_ws.path)]
@@ -54,3 +55,41 @@ def test_a_metric_command_does_not_load_the_other_commands() -> None:
     modules = loaded.stdout.strip().splitlines()[-1]
     assert "metrics_cmds" in modules
     assert "forecast_cmd" not in modules and "plan_cmds" not in modules
+
+
+def loaded_after(*args: str) -> list[str]:
+    """The modules a run of the console command with `args` has loaded."""
+    code = ("import sys; sys.argv = ['funnelwise', *sys.argv[1:]]\n"
+            "from funnelwise.cli.main import run\n"
+            "try:\n    run()\nexcept SystemExit:\n    pass\n"
+            "print(' '.join(sorted(sys.modules)))")
+    done = run(code, *args)
+    return done.stdout.strip().splitlines()[-1].split()
+
+
+def test_the_help_is_listed_without_loading_a_command() -> None:
+    assert listing_app() is not None
+    modules = loaded_after("--help")
+    assert not [m for m in modules if m.endswith(("_cmd", "_cmds"))]
+    heavy = {"pandas", "numpy", "ibis", "duckdb", "scipy", "pydantic"}
+    assert not heavy & {m.split(".")[0] for m in modules}
+
+
+def test_a_command_module_is_listed_from_its_source() -> None:
+    source = ('ORDER = 7\n\ndef shown():\n    """First line.\n\n    More."""\n\n'
+              'def register(app):\n    app.command("show")(shown)\n')
+    module = listed(source)
+    assert module is not None
+    assert module.order == 7
+    assert module.commands == (("show", "First line.\n\n    More."),)
+    assert listed(source.replace('app.command("show")(shown)', 'app.command()(elsewhere)')) is None
+
+
+def test_winrates_as_json_loads_one_compiler_and_scipys_core(tiny_ws) -> None:
+    path = str(tiny_ws.path)
+    tiny_ws.close()
+    modules = set(loaded_after("winrates", "--format", "json", "--workspace", path))
+    assert {"ibis.backends.sql.compilers.duckdb", "scipy.special._ufuncs"} <= modules
+    assert "ibis.backends.sql.compilers.postgres" not in modules
+    assert "scipy.linalg" not in modules
+    assert "funnelwise.presentation.tables" in modules  # imported, but no table is laid out

@@ -10,8 +10,8 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
@@ -171,19 +171,10 @@ def funnel_override(path: Path | None) -> Funnel | None:
 def open_crm(workspace: Path, engine: Engine = Engine.duckdb,
              funnel: Path | None = None) -> AbstractContextManager[Crm]:
     """The workspace's tables (DuckDB file or Parquet folder) on the chosen engine."""
-    return _opened_crm(workspace, engine, funnel)
-
-
-@contextmanager
-def _opened_crm(workspace: Path, engine: Engine, funnel: Path | None) -> Iterator[Crm]:
     from funnelwise.io import engines
 
-    with engines.open_crm(workspace, engine=engine.value,
-                          funnel=funnel_override(funnel)) as crm:
-        if not engines.is_parquet_folder(workspace):
-            with Workspace(workspace, read_only=True) as ws:
-                read_settings(ws)
-        yield crm
+    return engines.open_crm(workspace, engine=engine.value, funnel=funnel_override(funnel),
+                            on_open=read_settings)
 
 
 def rep_names(crm: Crm) -> dict[str, str]:
@@ -202,10 +193,11 @@ def emit(what: MetricResult | Sequence[MetricResult] | Output, fmt: Format,
     from funnelwise.metrics.result import MetricResult
     from funnelwise.presentation.output import of_result, of_results
 
+    laid_out = explain or fmt is Format.table  # JSON and CSV need no view and no SQL
     if isinstance(what, MetricResult):
-        output = of_result(what, names=names)
+        output = of_result(what, names=names, laid_out=laid_out)
     elif isinstance(what, Sequence):
-        output = of_results(list(what), names=names)
+        output = of_results(list(what), names=names, laid_out=laid_out)
     else:
         output = what
     if explain:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
-from importlib import metadata
 from typing import Any
 
 import typer
@@ -29,6 +28,8 @@ NAMES = {"int": "INTEGER", "int range": "INTEGER", "float": "NUMBER", "float ran
 
 def version() -> str:
     """The installed version of funnelwise."""
+    from importlib import metadata  # only `--version` reads it
+
     try:
         return metadata.version("funnelwise")
     except metadata.PackageNotFoundError:  # run from a source tree without installing

@@ -59,11 +59,12 @@ def notes(texts: Sequence[str]) -> tuple[Text, ...]:
 
 
 def of_result(result: MetricResult, *, names: Mapping[str, str] | None = None,
-              title: str | None = None) -> Output:
-    """One metric result: its rows as JSON, its frame as CSV, its view on the terminal."""
+              title: str | None = None, laid_out: bool = True) -> Output:
+    """One metric result: its rows as JSON, its frame as CSV, its view on the terminal and its
+    SQL (left empty when not `laid_out`: JSON and CSV need neither)."""
     return Output(tables=((result.name, result.frame),), doc=result.records(),
-                  show=(view(result, title=title, names=names),),
-                  explain=explain_text(result))
+                  show=(view(result, title=title, names=names),) if laid_out else (),
+                  explain=explain_text(result) if laid_out else "")
 
 
 def results_doc(results: Sequence[MetricResult]) -> dict[str, Any]:
@@ -75,10 +76,10 @@ def results_doc(results: Sequence[MetricResult]) -> dict[str, Any]:
 
 
 def of_results(results: Sequence[MetricResult], *, names: Mapping[str, str] | None = None,
-               doc: Any = None) -> Output:
+               doc: Any = None, laid_out: bool = True) -> Output:
     """Several results: every table in CSV, one JSON object (`results_doc` unless `doc` is
-    given), the views one after another."""
+    given), the views one after another and the SQL (empty when not `laid_out`)."""
     return Output(tables=tuple((r.name, r.frame) for r in results),
                   doc=results_doc(results) if doc is None else doc,
-                  show=tuple(view(r, names=names) for r in results),
-                  explain="".join(explain_text(r) for r in results))
+                  show=tuple(view(r, names=names) for r in results) if laid_out else (),
+                  explain="".join(explain_text(r) for r in results) if laid_out else "")

@@ -51,7 +51,7 @@ def demo(
         with console.status("importing"), Workspace(workspace) as ws:
             run_import(ws, [Path(tmp)], presets.get("canonical"),
                        settings=Settings(captured=config.end))
-    measure_and_keep(workspace)
+    acc = measure_and_keep(workspace)
     with Workspace(workspace) as ws:
         read_settings(ws)
         crm = ws.crm()
@@ -61,7 +61,7 @@ def demo(
         console.print(view(winrates(crm, by="rep"), title="Win rates by rep", names=names))
         console.print(view(cycle(crm, by="team"), title="Sales cycle by team (days)"))
         with console.status("preparing the Monday brief"):
-            brief = to_markdown(make_brief(crm))
+            brief = to_markdown(make_brief(crm, accuracy=acc))
         console.rule("The Monday brief (funnelwise brief --out brief.html)")
         console.print(Markdown(brief))
     console.print(f"\nExplore it: funnelwise winrates --workspace {workspace} --by team "

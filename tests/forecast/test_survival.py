@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 
 from funnelwise.forecast.snapshot import take
-from funnelwise.forecast.survival import exposure, fit_survival, moves, rates
+from funnelwise.forecast.survival import (
+    exposure,
+    fit_survival,
+    from_rate_sets,
+    moves,
+    posterior_rates,
+    rates,
+)
 from funnelwise.io.workspace import Workspace
 from funnelwise.metrics.span import data_span
 from tests.forecast.helpers import ONE_STAGE_FUNNEL, workspace_from
@@ -64,6 +71,27 @@ def test_a_thin_week_borrows_from_the_stage_average(three):
     q, _ = rates(three)
     assert q[0, 2, 1] == pytest.approx((28 / 33) / 34)
     assert q[0, 0, 2] == pytest.approx((1 + 28 / 33) / (17 + 28))
+
+
+def test_drawn_rates_centre_on_the_jeffreys_posterior_and_unseen_moves_stay_impossible(three):
+    """The stage's average win rate is drawn from Gamma(1 + 1/2, 33 days), then week 2's from
+    Gamma(0 + 28 x average, 6 + 28): its mean is 28 x (1.5 / 33) / 34 a day. No deal ever
+    moved from the open stage to itself, so that rate is 0 in every draw."""
+    q = posterior_rates(three, np.random.default_rng(5), 40000)
+    assert q[:, 0, 2, 1].mean() == pytest.approx(28 * (1.5 / 33) / 34, rel=0.02)
+    assert q[:, 0, 2, 1].std() > 0.3 * q[:, 0, 2, 1].mean()  # one win: a wide posterior
+    assert (q[:, 0, :, 0] == 0).all()
+
+
+def test_models_of_drawn_rates_are_the_fitted_model_when_the_rates_are_the_fit(three):
+    fitted = fit_survival(three)
+    q, e = rates(three)
+    one = from_rate_sets(three, q[None], e, bins=fitted.bins)[0]
+    np.testing.assert_allclose(one.won_by, fitted.won_by, atol=1e-12)
+    start = np.arange(fitted.bins) * fitted.bin_days
+    state = np.zeros(fitted.bins, dtype=int)
+    np.testing.assert_allclose(one.p_eventually(state, start),
+                               fitted.p_eventually(state, start), atol=1e-12)
 
 
 def test_recovers_the_simulated_win_rate(simulated):

@@ -11,6 +11,7 @@ summed by hand.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -100,11 +101,11 @@ def test_a_scope_shows_only_its_reps_deals(web):
     south = web.json("/api/changes?team=South")
     assert south["whole_org"] is False and south["scope"] == "team South"
     ids = {d["opportunity_id"] for d in south["deals"]}
-    assert ids < {d["opportunity_id"] for d in whole["deals"]}
-    owners = {d["opportunity_id"] for d in whole["deals"]} - ids
+    assert ids < {d["opportunity_id"] for d in whole["deals"]}, "another team's are left out"
     assert sum(r["value"] for r in south["waterfall"] if r["line"] == "end") < sum(
         r["value"] for r in whole["waterfall"] if r["line"] == "end")
-    assert owners, "another team's deals are left out"
+    assert "prints the whole organisation's figures; this shows team South" in web.get(
+        "/changes?team=South").text
 
 
 def commit_by_rep(org_path: Path) -> dict[str, tuple[float, float]]:
@@ -150,6 +151,16 @@ def test_calls_without_a_record_say_what_a_record_needs(web):
     assert f"{page['no_record']}." in html
     assert '<tr data-key="Leo Marsh" data-level="manager">' in html
     assert "funnelwise calls --by manager --period 2026-Q2 --as-of 2026-04-11" in html
+
+
+def test_each_manager_row_heads_their_reps(web):
+    html = web.get("/calls").text
+    groups = re.findall(r'<tbody class="group">(.*?)</tbody>', html, flags=re.S)
+    keys = [re.findall(r'data-key="([^"]+)" data-level="(\w+)"', g) for g in groups]
+    assert keys == [
+        [("Leo Marsh", "manager"), ("Fay Moss", "rep"), ("dee", "rep"), ("eli", "rep")],
+        [("Mia Lund", "manager"), ("ana", "rep"), ("ben", "rep"), ("cy", "rep")]]
+    assert "<td>3 reps</td>" in groups[0]
 
 
 def test_a_workspace_without_calls_says_so(tmp_path):

@@ -10,6 +10,9 @@ page's as-of day (the day after `until`, else the data's today), as on the forec
 `?period=`, else `periods.default_period(D)` (the forecast page passes the period it
 forecasts, which is that one at its default horizon).
 
+The page shows each manager's row with their reps under it (reps without a manager under
+`no_manager`, the roll-up's key for them), then everyone.
+
 `readings` names the reps whose record reads optimistic (their calls' interval of called / won
 lies above 1) or sandbagging (below 1). When the workspace holds nothing a call is read from
 (no forecast category on any deal, no forecast_calls row), `missing` says so and the page
@@ -23,6 +26,7 @@ from typing import Any
 
 import plotly.graph_objects as go
 
+from funnelwise.metrics.dimensions import NONE
 from funnelwise.periods import Period, default_period, parse_period
 from funnelwise.pipeline.calls import LEVEL, calls
 from funnelwise.presentation import weekly
@@ -79,7 +83,7 @@ def section(ctx: Context, *, period: Period, as_of: dt.date) -> Data:
         doc = weekly.calls_doc(calls(ctx.crm, period=period, as_of_day=as_of, by=BY))
         missing, no_record = _missing(ctx, doc)
         return {**doc, "by": BY, "level": LEVEL, "sources": weekly.SOURCES,
-                "readings": readings(doc["record"]), "missing": missing,
+                "readings": readings(doc["record"]), "missing": missing, "no_manager": NONE,
                 "no_record": no_record, "names": {r["rep_id"]: r["name"] for r in ctx.reps()},
                 "command": command(period, as_of), "whole_org": ctx.filters.scope.is_everyone,
                 "scope": ctx.filters.scope.describe()}

@@ -13,12 +13,14 @@ from types import ModuleType
 
 import numpy as np
 
+from funnelwise.imports import submodule
+
 
 def special() -> ModuleType:
-    """`scipy.special`, loaded when a posterior is first computed."""
-    from scipy import special as module
-
-    return module
+    """The compiled core of `scipy.special` (its `betainc`, `betaln`, `gammaln`, `expit`,
+    `ndtri` are these very functions), loaded when a posterior is first computed without the
+    rest of the package (SciPy's linear algebra and array-API layers; `imports.submodule`)."""
+    return submodule("scipy.special", "_ufuncs")
 
 
 def matched(k: np.ndarray, n: np.ndarray, strength: np.ndarray | float, centre: np.ndarray,

@@ -1,4 +1,4 @@
-"""Run a command; write its wall time and peak resident memory to a JSON file.
+"""Run a command; write its wall time, CPU time and peak resident memory to a JSON file.
 
     python bench/measure.py OUT.json COMMAND ARG...
 
@@ -23,7 +23,8 @@ def main() -> None:
     _, status, usage = os.wait4(pid, 0)
     wall = time.perf_counter() - start
     with open(out, "w", encoding="utf-8") as f:
-        json.dump({"wall": wall, "rss": usage.ru_maxrss * 1024,
+        json.dump({"wall": wall, "cpu": usage.ru_utime + usage.ru_stime,
+                   "rss": usage.ru_maxrss * 1024,
                    "code": os.waitstatus_to_exitcode(status)}, f)
 
 

@@ -12,8 +12,13 @@
 4. Where funnelwise's time goes per metric at the largest scale (bench/anatomy.py), and its
    start-up package by package (bench/startup.py).
 5. The plan Monte Carlo (bench/bench_plan.py).
+6. Latency of a command on the demo workspace: `funnelwise --help` and `funnelwise winrates
+   --by rep --format json` against a plain Python + DuckDB script answering the same question
+   (bench/plain_winrates.py, its answer checked equal to funnelwise's), whole processes, runs
+   interleaved; and where the command's start-up goes, package by package.
 
 Run: .venv/bin/python bench/run.py [--scales 0.01,0.1,1] [--runs 3] [--out BENCHMARKS.md]
+     .venv/bin/python bench/run.py --only-latency  (measures only 6, prints its section)
 """
 
 from __future__ import annotations
@@ -30,10 +35,12 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
+from plain_winrates import differences
 from report import REPORT, Metric
-from write import Figures, Results, write_markdown
+from write import Figures, Results, latency_markdown, write_markdown
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -43,6 +50,7 @@ FULL = {"reps": 200, "weeks": 104, "seed": 7, "scale_activities": 5.9, "conversi
 WAYS = ("funnelwise", "sql", "pandas")
 TEXT = ("parent", "source")
 TARGET_SQL, TARGET_PANDAS, TARGET_MEMORY_GB = 1.3, 5.0, 2.0
+FUNNELWISE = str(Path(PYTHON).parent / "funnelwise")
 
 
 @dataclass(frozen=True)
@@ -93,7 +101,14 @@ def ensure_data(fraction: float, fmt: str) -> tuple[Path, dict[str, int]]:
 
 
 def child(args: list[str]) -> tuple[float, int, str]:
-    """Run a child process; its wall seconds, peak RSS (bytes) and stdout.
+    """Run a child process; its wall seconds, peak RSS (bytes) and stdout."""
+    measured, out = measured_child(args)
+    return measured["wall"], measured["rss"], out
+
+
+def measured_child(args: list[str]) -> tuple[dict[str, Any], str]:
+    """Run a child process; bench/measure.py's figures of it (wall and CPU seconds, peak RSS
+    in bytes) and its stdout.
 
     Children may write bytecode (the warm-up run does), as an installed package has it.
     """
@@ -105,7 +120,7 @@ def child(args: list[str]) -> tuple[float, int, str]:
         measured = json.loads(figures.read_text()) if figures.exists() else {"code": -1}
     if proc.returncode != 0 or measured["code"] != 0:
         raise SystemExit(f"{' '.join(args)} failed:\n{proc.stderr}")
-    return measured["wall"], measured["rss"], proc.stdout
+    return measured, proc.stdout
 
 
 def command(way: str, data: Path, out: Path) -> list[str]:
@@ -192,7 +207,7 @@ def import_rate(fraction: float, runs: int) -> tuple[int, float, int, float, int
         for way in timed:
             with tempfile.TemporaryDirectory(prefix="funnelwise-import-") as tmp:
                 ws = str(Path(tmp) / "ws.duckdb")
-                args = ([str(Path(PYTHON).parent / "funnelwise"), "import", "--workspace", ws,
+                args = ([FUNNELWISE, "import", "--workspace", ws,
                          str(data)] if way == "funnelwise"
                         else [PYTHON, str(HERE / "plain_import.py"), str(data), ws])
                 wall, rss, _ = child(args)
@@ -225,6 +240,63 @@ def startup_parts(runs: int) -> dict[str, float]:
     out["interpreter"] = statistics.median(bare)
     out["exit"] = max(statistics.median(exits), 0.0)
     return out
+
+
+def latency(runs: int) -> dict[str, Any]:
+    """Whole-process wall time, CPU time and peak memory (medians of `runs`, interleaved) of
+    each command of `latency_commands` on a new demo workspace, after one untimed run each
+    (bytecode, file cache) whose answers are compared; and `-X importtime` of winrates."""
+    with tempfile.TemporaryDirectory(prefix="funnelwise-latency-") as tmp:
+        ws = str(Path(tmp) / "demo.duckdb")
+        subprocess.run([FUNNELWISE, "demo", "--workspace", ws], check=True, cwd=ROOT,
+                       capture_output=True)
+        commands = latency_commands(ws)
+        answers = {name: child(args)[2] for name, args in commands.items()}
+        problems = differences(json.loads(answers["winrates"]), json.loads(answers["plain"]))
+        if problems:
+            raise SystemExit("winrates: plain script differs:\n" + "\n".join(problems))
+        say("latency: winrates and the plain script give the same answer")
+        timed: dict[str, list[dict[str, Any]]] = {name: [] for name in commands}
+        load_before = load()
+        for _ in range(runs):
+            for name, args in commands.items():
+                timed[name].append(measured_child(args)[0])
+        load_after = load()
+        imports = import_self_times([PYTHON, "-X", "importtime", *commands["winrates"]])
+    figures = {name: {"wall": statistics.median(m["wall"] for m in t),
+                      "cpu": statistics.median(m["cpu"] for m in t),
+                      "rss": int(statistics.median(m["rss"] for m in t)),
+                      "walls": [m["wall"] for m in t]} for name, t in timed.items()}
+    say("latency: " + ", ".join(f"{n} {f['wall']:.3f} s ({f['cpu']:.3f} s CPU)"
+                                for n, f in figures.items()))
+    return {"runs": runs, "commands": figures, "imports": imports,
+            "load": [load_before, load_after]}
+
+
+def latency_commands(ws: str) -> dict[str, list[str]]:
+    """The commands the latency section times, by name, over workspace `ws`."""
+    return {
+        "help": [FUNNELWISE, "--help"],
+        "winrates": [FUNNELWISE, "winrates", "--by", "rep", "--format", "json",
+                     "--workspace", ws],
+        "plain": [PYTHON, str(HERE / "plain_winrates.py"), ws],
+        "interpreter": [PYTHON, "-c", "pass"],
+    }
+
+
+def import_self_times(args: list[str]) -> dict[str, float]:
+    """`python -X importtime` of a command: seconds spent importing each top-level package
+    (its modules' own times added up), largest first."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, env=env, check=True)
+    totals: dict[str, float] = {}
+    for line in proc.stderr.splitlines():
+        fields = line.removeprefix("import time:").split("|")
+        if len(fields) != 3 or not fields[0].strip().isdigit():
+            continue
+        package = fields[2].strip().split(".")[0]
+        totals[package] = totals.get(package, 0.0) + int(fields[0]) / 1e6
+    return dict(sorted(totals.items(), key=lambda kv: -kv[1]))
 
 
 def plan_figure() -> str:
@@ -283,12 +355,18 @@ def main() -> None:
     parser.add_argument("--import-runs", type=int, default=3)
     parser.add_argument("--out", type=Path, default=ROOT / "BENCHMARKS.md")
     parser.add_argument("--no-plan", action="store_true")
+    parser.add_argument("--latency-runs", type=int, default=10)
+    parser.add_argument("--only-latency", action="store_true",
+                        help="Measure only the commands' latency and print its section.")
     parser.add_argument("--rewrite", action="store_true",
                         help="Only write the Markdown again from bench/data/results.json.")
     args = parser.parse_args()
     if args.rewrite:
         saved = Results.from_json(json.loads((DATA / "results.json").read_text()))
         args.out.write_text(write_markdown(saved), encoding="utf-8")
+        return
+    if args.only_latency:
+        print(latency_markdown(latency(args.latency_runs), {}))
         return
     started, load_before = dt.datetime.now(), load()
     scales = {}
@@ -302,12 +380,13 @@ def main() -> None:
         rows_, wall, _, plain, _ = imports[fraction]
         say(f"import {fraction:g}: {rows_ / wall:,.0f} rows/s, {wall / plain:.2f}x plain DuckDB")
     plan = "" if args.no_plan else plan_figure()
+    latencies = latency(args.latency_runs)
     results = Results(
         started=started, machine=machine(), load=(load_before, load()), runs=args.runs,
         full=dict(FULL), scales=scales, anatomy=parts, startup=startup, imports=imports,
         import_runs=args.import_runs,
         plan=plan, report=tuple(m.name for m in REPORT),
-        targets=(TARGET_SQL, TARGET_PANDAS, TARGET_MEMORY_GB),
+        targets=(TARGET_SQL, TARGET_PANDAS, TARGET_MEMORY_GB), latency=latencies,
     )
     DATA.mkdir(exist_ok=True)
     (DATA / "results.json").write_text(json.dumps(results.to_json(), indent=1), encoding="utf-8")

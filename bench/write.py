@@ -30,6 +30,7 @@ class Results:
     report: tuple[str, ...]
     targets: tuple[float, float, float]
     startup: dict[str, float] = dataclasses.field(default_factory=dict)
+    latency: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -72,7 +73,8 @@ def mb(n: int) -> str:
 
 def write_markdown(r: Results) -> str:
     parts = [_head(r), _data(r), _ratios(r), _in_process(r), _per_metric(r), _anatomy(r),
-             _verdict(r), _growth(r), _imports(r), _plan(r), _notes(r)]
+             _verdict(r), _growth(r), latency_markdown(r.latency, r.scales), _imports(r),
+             _plan(r), _notes(r)]
     return "\n".join(p for p in parts if p)
 
 
@@ -373,6 +375,80 @@ From scale {label(lo)} to {label(hi)} ({rows_added:.1f}M more activities), after
 | way | added time | per million activities | relative to funnelwise |
 |---|---|---|---|
 {rows}
+"""
+
+
+LATENCY_TARGET = {"help": 0.3, "winrates": 0.6}
+"""Whole process, on the demo workspace: `funnelwise --help` and `winrates --by rep`, seconds."""
+SMALL = (0.1, 1.5, 5.0)
+"""At the 1/10 scale (a real team's two years), the report whole process at most 1.5x the
+hand-written SQL and at least 5x faster than pandas."""
+LATENCY_ROWS = (
+    ("help", "`funnelwise --help`"),
+    ("winrates", "`funnelwise winrates --by rep --format json`"),
+    ("plain", "plain Python + DuckDB (`bench/plain_winrates.py`)"),
+    ("interpreter", "the bare interpreter (`python -c pass`)"),
+)
+
+
+def latency_markdown(lat: dict[str, Any], scales: dict[float, Any]) -> str:
+    """The latency section: each command's whole process on the demo, its target, and what
+    the winrates command's start-up loads; then the report's ratios at 1/10."""
+    if not lat:
+        return ""
+    figures = lat["commands"]
+    rows = []
+    plain_wall, plain_cpu = figures["plain"]["wall"], figures["plain"].get("cpu", 0.0)
+    for name, text in LATENCY_ROWS:
+        f = figures[name]
+        target = LATENCY_TARGET.get(name)
+        verdict = f"<= {target} s: {_ok(f['wall'] <= target)}" if target else "-"
+        cpu = f.get("cpu", 0.0)
+        rows.append(f"| {text} | {f['wall']:.3f} s | {min(f['walls']):.3f} s | "
+                    f"{f['wall'] / plain_wall:.1f} x | {cpu:.3f} s | "
+                    f"{cpu / plain_cpu if plain_cpu else 0:.1f} x | {verdict} | "
+                    f"{mb(f['rss'])} |")
+    win, plain = figures["winrates"]["wall"], plain_wall
+    top = list(lat["imports"].items())[:8]
+    total = sum(lat["imports"].values())
+    loads = f"{lat['load'][0]} before, {lat['load'][1]} after"
+    imports = ", ".join(f"{k} {v:.3f} s" for k, v in top)
+    return f"""## Latency of a command (whole process)
+
+On the demo workspace (`funnelwise demo`: 20 reps, 52 weeks, seed 7), each command run as a
+new process, {lat['runs']} runs interleaved after an untimed one (bytecode and file cache
+warm); median and fastest wall time, median CPU time (user + system), each against the plain
+script's, and peak memory. The plain script answers the winrates question with one
+hand-written query and nothing but duckdb; its rows equal funnelwise's (checked on every run
+of the bench), which also gives the shrunk estimates and intervals. Wall times follow the
+machine's load (1, 5, 15 min average: {loads}); CPU time and the ratios to the plain script,
+run at the same moment, follow it less.
+
+| command | median | fastest | x plain | CPU | x plain CPU | target | peak memory |
+|---|---|---|---|---|---|---|---|
+{chr(10).join(rows)}
+
+`winrates` takes {win / plain:.1f} x the plain script's time, {win - plain:.2f} s more: what
+it loads. Its imports, by package (`-X importtime`, one run, each module's own time;
+{total:.2f} s in all, the tool adding its own overhead): {imports}.
+{_small(scales)}"""
+
+
+def _small(scales: dict[float, Any]) -> str:
+    """The report's whole-process ratios at the 1/10 scale against its targets."""
+    at, t_sql, t_pd = SMALL
+    if at not in scales:
+        return ""
+    ways = scales[at][1]
+    fw, sql, pd_ = (ways[w] for w in ("funnelwise", "sql", "pandas"))
+    start = {w: ways[w].wall - ways[w].report for w in ("funnelwise", "sql", "pandas")}
+    return f"""
+At {label(at)} scale the report, whole process, is {fw.wall / sql.wall:.2f} x the hand-written
+SQL (target <= {t_sql}: {_ok(fw.wall / sql.wall <= t_sql)}) and pandas takes
+{pd_.wall / fw.wall:.1f} x funnelwise's time (target >= {t_pd}: {_ok(pd_.wall / fw.wall >= t_pd)}):
+funnelwise {fw.wall:.2f} s ({start['funnelwise']:.2f} s start-up, {fw.report:.2f} s of work),
+SQL {sql.wall:.2f} s ({start['sql']:.2f} s, {sql.report:.2f} s), pandas {pd_.wall:.2f} s
+({start['pandas']:.2f} s, {pd_.report:.2f} s).
 """
 
 

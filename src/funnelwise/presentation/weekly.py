@@ -120,6 +120,9 @@ def band(r: Row, name: str) -> str:
 
 
 SOURCES = {"crm": "deal categories", "submitted": "submitted", "none": "no call"}
+NEEDS = "calls need forecast categories kept by repeated imports or a forecast_calls table"
+"""What a call is read from, said wherever there is none."""
+NO_RECORD = f"No past calls to compare with what was won: {NEEDS}"
 
 CALLS = (
     Col("Who", field("who", fmt.text), False, wrap=True),
@@ -165,8 +168,7 @@ def calls_view(c: Calls, *, names: Mapping[str, str]) -> Output:
         if flagged := off_record(c.record, names):
             show.append(line(flagged))
     else:
-        show.append(line("No past calls to compare with what was won: calls need forecast "
-                    "categories kept by repeated imports or a forecast_calls table"))
+        show.append(line(NO_RECORD))
     show += notes(c.notes)
     return Output(tables=(("calls", c.calls), ("record", c.record)), doc=calls_doc(c),
                   show=tuple(show))

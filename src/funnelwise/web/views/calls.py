@@ -38,8 +38,6 @@ from funnelwise.web.page import Data, Page, Params
 Row = dict[str, Any]
 BY = "manager"
 READINGS = ("optimistic", "sandbagging")
-NEEDS = "calls need forecast categories kept by repeated imports or a forecast_calls table"
-"""What a call is read from, as `funnelwise calls` says it where there is none."""
 
 
 def _any(column: Any) -> bool:
@@ -70,10 +68,9 @@ def command(period: Period, as_of: dt.date) -> str:
 def _missing(ctx: Context, doc: Data) -> tuple[str | None, str | None]:
     """Why there are no calls at all, and why there is no record, in the CLI's words."""
     none = (f"No forecast calls in {ctx.filters.scope.describe()}: no deal carries a forecast "
-            f"category and there is no forecast_calls table; {NEEDS}")
+            f"category and there is no forecast_calls table; {weekly.NEEDS}")
     missing = None if has_calls(ctx.crm) else none
-    no_record = f"No past calls to compare with what was won: {NEEDS}"
-    return missing, (None if doc["record"] else no_record)
+    return missing, (None if doc["record"] else weekly.NO_RECORD)
 
 
 def section(ctx: Context, *, period: Period, as_of: dt.date) -> Data:

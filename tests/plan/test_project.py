@@ -1,7 +1,9 @@
-"""Audit forwards: the seed's 60% plan, closed forms and the Monte Carlo around them."""
+"""Audit forwards: the seed's 60% plan, closed forms and the Monte Carlo around them; what
+the pipeline adds."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 
 import numpy as np
@@ -9,6 +11,7 @@ import pytest
 
 from funnelwise.plan import DealSize, PlanVolumes, Rate, RepFunnel, Target, project
 from funnelwise.plan.explicit import explicit_funnel
+from funnelwise.plan.open_deals import OpenPipeline
 
 STEPS = [("outreach", 0.10), ("conversation", 0.24), ("meeting", 0.5)]
 
@@ -112,3 +115,54 @@ def test_monte_carlo_arrays_are_reps_by_draws():
     out = project(reps, [t] * 5, [plan] * 5, draws=2000)
     assert len(out) == 5
     assert np.allclose([p.expected_revenue for p in out], out[0].expected_revenue)
+
+
+def with_pipeline(f: RepFunnel, won: float, amounts: list[float], chances: list[float],
+                  weeks: float) -> RepFunnel:
+    from dataclasses import replace
+
+    pipe = OpenPipeline(as_of=dt.date(2026, 7, 1), won=won, flow_weeks=weeks,
+                        amounts=np.array(amounts, dtype=float),
+                        chances=np.array(chances, dtype=float))
+    return replace(f, pipeline=pipe)
+
+
+def test_a_pipeline_adds_what_is_won_and_open_and_counts_the_flow_for_its_weeks():
+    """100k won; open deals of 200k at 50% and 100k at 20%: 100k + 100k + 20k = 220k held.
+    The flow of 0.3 wins a week lands for 4 weeks of the period: 1.2 wins, 120k. Revenue
+    340k. The flow must bring the 2.4M - 220k missing: 100 x 2,180k / 120k touches a week."""
+    f, t, _ = seed_case()
+    f = with_pipeline(f, 100_000, [200_000, 100_000], [0.5, 0.2], weeks=4.0)
+    (p,) = project([f], [t], [PlanVolumes({"outreach": 100})], outcome_noise=False)
+    assert p.pipeline_expected == pytest.approx(220_000)
+    assert p.expected_revenue == pytest.approx(340_000)
+    assert p.expected_wins == pytest.approx(1.2 + 0.7)
+    assert p.start_volume_needed == pytest.approx(100 * 2_180_000 / 120_000)
+    assert p.binding_step == "outreach"  # nothing to compare the rates with
+    assert p.rate_needed == pytest.approx(0.10 * 2_180_000 / 120_000)
+    assert p.p50 == pytest.approx(340_000)
+
+
+def test_open_deals_alone_give_the_exact_chance_of_reaching_the_target():
+    """No flow; three open deals of 100, 200 and 300 at 50%, 40% and 30%, target 300: reached
+    unless the 300 deal is lost and not both others won, so 0.3 + 0.7 x 0.5 x 0.4 = 0.44."""
+    f, _, _ = seed_case()
+    f = with_pipeline(f, 0.0, [100, 200, 300], [0.5, 0.4, 0.3], weeks=4.0)
+    (p,) = project([f], [Target(quota=300, weeks=13)], [PlanVolumes({"outreach": 0})],
+                   draws=100_000)
+    assert p.prob_target == pytest.approx(0.44, abs=0.01)
+
+
+def test_open_deals_move_with_the_uncertain_win_rate():
+    """The same open deals with a win rate known from 8 deals rather than exact: draws where
+    the rep wins less often win fewer of them, so the spread of the revenue widens."""
+    f, t, _ = seed_case()
+    amounts, chances = [100_000.0] * 20, [0.4] * 20
+    exact = with_pipeline(f, 0.0, amounts, chances, weeks=4.0)
+    rates = (*exact.rates[:-1], Rate(step="qualified", value=0.25, alpha=2.0, beta=6.0))
+    vague = with_pipeline(RepFunnel(key="r", rates=rates, deal_size=exact.deal_size,
+                                    opportunity_step="qualified"), 0.0, amounts, chances, 4.0)
+    plan = PlanVolumes({"outreach": 0})
+    a, b = project([exact, vague], [t, t], [plan, plan], draws=20_000)
+    assert a.expected_revenue == b.expected_revenue == pytest.approx(800_000)
+    assert b.p90 - b.p10 > 1.3 * (a.p90 - a.p10)

@@ -146,3 +146,27 @@ def test_period_dates_are_iso(ws_path):
     rows = plan_json(ws_path, "--period", "2026-Q1")
     start = rows["rows"][0]["steps"][0]["start_week"]
     assert dt.date.fromisoformat(start).weekday() == 0
+
+
+def test_project_of_a_period_to_come_adds_the_pipeline(ws_path, tmp_path):
+    """As of the data's today (2026-04-02), 2026-Q2 has begun: ben's revenue is what he has
+    won in it (o6, 400, closed on 2026-04-01), his open deals' expected wins (he has none)
+    and the flow of the weeks whose wins land in the quarter (the forecast model's timing):
+    50 touches a week x his team's (North's) rates 0.3 x 1/3 x 1 x 2/3 x North's average won
+    deal (100 + 200 + 50 + 400) / 4 = 187.5. The quarter of the earlier test was over by
+    then: its figures are the plan's arithmetic alone."""
+    plan = tmp_path / "plan.csv"
+    plan.write_text("rep,outreach\nben,50\n")
+    result = runner.invoke(app, ["project", "--workspace", str(ws_path), "--period",
+                                 "2026-Q2", "--volumes", str(plan), "--format", "json",
+                                 "--draws", "2000", "--rates", "raw"])
+    assert result.exit_code == 0, result.output
+    (ben,) = json.loads(result.stdout)["rows"]
+    with Workspace(ws_path) as ws:
+        groups = load_groups(ws.crm(), parse_period("2026-Q2"),
+                             Options(rates="raw", forward=True))
+    pipe = {f.key: f for f in groups.funnels}["ben"].pipeline
+    assert pipe is not None and 0 < pipe.flow_weeks < 13
+    assert (pipe.won, len(pipe.amounts)) == (400, 0)
+    flow = 50 * 0.3 / 3 * 1 * (2 / 3) * pipe.flow_weeks * 187.5
+    assert ben["expected_revenue"] == pytest.approx(400 + flow)

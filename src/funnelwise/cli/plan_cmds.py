@@ -236,11 +236,14 @@ def project(
 ) -> None:
     """Audit a plan drawn forwards: expected revenue, P10-P90, binding step, gap to close.
 
+    From a workspace, a period not yet over adds what is won and open as of the data's today,
+    and a rate that changed recently is planned at its rate since the change.
+
     Example: funnelwise project --period 2026-Q3 --volumes plan.csv
     """
     e = Explicit(quota, deal_size, win_rate, parse_pairs(step, "--step"))
     opts = Options(by=by, since=since, until=until, rates=rates.value,
-                   min_deals=min_deals)
+                   min_deals=min_deals, forward=True)
     funnels, targets, groups, answer = _inputs(e, opts, _period(period), weeks, None,
                                                workspace, funnel, deal_size_cv)
     benchmarks = list(groups.benchmarks) if groups else None

@@ -11,6 +11,8 @@
   spread pooled over all reps (a handful of deals says little about their spread).
 - cycle: median and 90th percentile of won deals' days from creation to close.
 - quota: the quotas overlapping the period, pro rata by days of overlap.
+- `forward` (the forward projection): a rep whose rate at a step changed mid-history gets its
+  counts since the change there (`plan.recent`).
 
 A rep with fewer than `min_deals` closed opportunities (or a step with no data) gets the
 team's figures instead, and says so in `note`.
@@ -19,7 +21,7 @@ team's figures instead, and says so in `note`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -38,6 +40,7 @@ from funnelwise.periods import Period
 from funnelwise.plan import leadtime
 from funnelwise.plan.model import DealSize, Rate, RepFunnel
 from funnelwise.plan.quotas import pro_rata
+from funnelwise.plan.recent import Change, since_changes
 from funnelwise.schema.crm import Crm
 
 RATE_MODES = ("shrunk", "raw")
@@ -56,6 +59,7 @@ class Options:
     level: float = DEFAULT_LEVEL
     min_deals: int = MIN_DEALS
     step_lag_days: float = leadtime.DEFAULT_STEP_LAG_DAYS
+    forward: bool = False
 
 
 @dataclass(frozen=True)
@@ -135,19 +139,20 @@ def funnel_counts_of(crm: Crm, opts: Options, by: str) -> Counts:
     return Counts(frame=expr.to_pandas(), sql=deferred_sql(expr))
 
 
-def rate_posteriors(crm: Crm, opts: Options, by: str,
-                    counts: Counts | None = None) -> tuple[pd.DataFrame, Callable[[], str]]:
+def rate_posteriors(crm: Crm, opts: Options, by: str, counts: Counts | None = None,
+                    changes: Sequence[Change] = ()) -> tuple[pd.DataFrame, Callable[[], str]]:
     """One row per (key, step): k, n, the rate used and its Beta posterior; and the SQL.
 
     `counts`: this grouping's funnel counts when the caller has them (rolled up from a finer
-    grouping), so the activities are not read again.
+    grouping), so the activities are not read again. `changes`: reps whose counts at a step
+    are those since a change (`plan.recent`).
     """
     if opts.rates not in RATE_MODES:
         raise UserError(f"--rates must be shrunk or raw, got {opts.rates!r}")
     counts = counts or funnel_counts_of(crm, opts, by)
     result = funnel_of(crm, counts.frame, sql=counts.sql, by=by, since=opts.since,
                        until=opts.until, level=opts.level)
-    links = _link_counts(result.frame)
+    links = since_changes(_link_counts(result.frame), list(changes))
     parts = [_posterior(part, opts.rates)
              for _, part in links.groupby("step", sort=False)]
     if not parts:
@@ -178,10 +183,11 @@ def deal_sizes(crm: Crm, opts: Options, by: str) -> tuple[pd.DataFrame, Callable
     return frame.set_index("key"), deferred_sql(expr)
 
 
-def figures(crm: Crm, opts: Options, by: str, counts: Counts | None = None) -> Figures:
+def figures(crm: Crm, opts: Options, by: str, counts: Counts | None = None,
+            changes: Sequence[Change] = ()) -> Figures:
     """Rates, deal sizes and cycles of every group of `by` (`counts`: its funnel counts,
-    when already fetched)."""
-    rates, rates_sql = rate_posteriors(crm, opts, by, counts)
+    when already fetched; `changes`: counts since a change, as `rate_posteriors`)."""
+    rates, rates_sql = rate_posteriors(crm, opts, by, counts, changes)
     deals, deals_sql = deal_sizes(crm, opts, by)
     cyc = cycle_stats(crm, by=by, since=opts.since, until=opts.until)
     return Figures(rates=rates, deals=deals, cycles=cyc.to_pandas().set_index("key"),
@@ -213,8 +219,9 @@ def thin_history(fig: Figures, key: str, opts: Options) -> str:
     return ""
 
 
-def build_funnel(crm: Crm, fig: Figures, key: str, opts: Options, **extra: str) -> RepFunnel:
-    """The RepFunnel of one group from its figures (`extra`: parent, source, note)."""
+def build_funnel(crm: Crm, fig: Figures, key: str, opts: Options, *, parent: str = "",
+                 source: str = "own", note: str = "") -> RepFunnel:
+    """The RepFunnel of one group from its figures."""
     deal, cyc = fig.deal_of[key], fig.cycle_of[key]
     steps = crm.funnel.steps
     opp = next((s.name for s in steps if s.is_opportunity_step), steps[-2].name)
@@ -226,7 +233,7 @@ def build_funnel(crm: Crm, fig: Figures, key: str, opts: Options, **extra: str) 
                            cv=float(deal["cv"]), wins=int(deal["wins"])),
         timing=leadtime.timing(crm.funnel, float(cyc["median_days"]), float(cyc["p90_days"]),
                                opts.step_lag_days),
-        **extra,
+        parent=parent, source=source, note=note,
     )
 
 

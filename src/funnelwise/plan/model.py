@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from funnelwise.errors import UserError, unknown_name
 from funnelwise.periods import Period
+
+if TYPE_CHECKING:
+    from funnelwise.plan.open_deals import OpenPipeline
 
 
 @dataclass(frozen=True)
@@ -76,7 +80,8 @@ class RepFunnel:
 
     `rates[j]` converts step j into step j + 1; the last converts into `final_step` (a win).
     `source` says whose history the figures come from ("own", or "team" when the rep has too
-    little), and `note` says why.
+    little), and `note` says why. `pipeline`: what the rep has open and has won in the period,
+    for a forward projection (`plan.open_deals`); None when not read.
     """
 
     key: str
@@ -88,6 +93,7 @@ class RepFunnel:
     parent: str = ""
     source: str = "own"
     note: str = ""
+    pipeline: OpenPipeline | None = None
 
     @property
     def steps(self) -> tuple[str, ...]:

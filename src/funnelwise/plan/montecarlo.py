@@ -11,7 +11,9 @@ seeded generator: the same seed gives the same figures.
   positive and is right-skewed like deal sizes);
 - with outcome noise, the number of wins is Poisson around its expectation and their total
   value is Gamma with the same mean and variance as a sum of that many single deals
-  (mean S, coefficient of variation cv): luck on top of the uncertainty in the rates.
+  (mean S, coefficient of variation cv): luck on top of the uncertainty in the rates;
+- deals already open are each won or not, Bernoulli of their chance moved with the rep's
+  win rate in the draw (`draw_open`).
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from funnelwise.plan.model import RepFunnel
 
 DEFAULT_SEED = 0
 LOGNORMAL_FROM = 50.0
+OPEN_CHUNK = 512
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,32 @@ def draw_revenue(rng: np.random.Generator, wins: np.ndarray, deal_mean: np.ndarr
     shape = np.where(spread, n / np.where(spread, cv2, 1.0), 0.0)
     scale = deal_mean * np.where(spread, cv2, 1.0)
     return np.where(spread, rng.gamma(shape, scale), n * deal_mean)
+
+
+def odds(p: np.ndarray) -> np.ndarray:
+    q = np.clip(p, 1e-9, 1 - 1e-9)
+    return np.asarray(q / (1 - q))
+
+
+def draw_open(rng: np.random.Generator, amounts: Sequence[np.ndarray],
+              chances: Sequence[np.ndarray], lift: np.ndarray) -> np.ndarray:
+    """(reps, draws): the value of each rep's open deals won, each Bernoulli of its chance.
+
+    `lift` (reps, draws): in each draw the rep's win rate over its estimate, in odds; every
+    open deal of the rep has its odds multiplied by it, so a draw where the rep wins less
+    often wins fewer of the deals already open too.
+    """
+    draws = lift.shape[1]
+    rep = np.repeat(np.arange(len(amounts)), [len(a) for a in amounts])
+    amount = np.concatenate([np.zeros(0), *amounts])
+    base = odds(np.concatenate([np.zeros(0), *chances]))
+    out = np.zeros((len(amounts), draws))
+    for lo in range(0, len(amount), OPEN_CHUNK):
+        at = slice(lo, lo + OPEN_CHUNK)
+        o = base[at, None] * lift[rep[at]]
+        won = rng.random(o.shape) < o / (1 + o)
+        np.add.at(out, rep[at], won * amount[at, None])
+    return out
 
 
 def quantiles(x: np.ndarray, qs: Sequence[float]) -> np.ndarray:

@@ -7,6 +7,13 @@ starts. With the rates c_j below it:
     expected wins              E   = f_final x weeks
     expected revenue           R   = E x S;   attainment = R / T
 
+With the rep's pipeline (`RepFunnel.pipeline`, read from the workspace: `plan.open_deals`),
+the period's revenue is what is won already, plus each open deal's amount won with its chance
+of closing inside the period, plus the flow: whose wins land in the period for `flow_weeks`
+of its weeks rather than all of them (deals created late in the period close after it):
+
+    R = won + sum of open amounts x P(won in the period) + f_final x flow_weeks x S
+
 Volumes planned lower down are the plan's own expectations; they are checked against f_j,
 not used as caps. Where two consecutive steps are both planned, their ratio is the rate the
 plan assumes; otherwise the reference is the benchmark (the team's rate) when given. The
@@ -15,6 +22,9 @@ smallest; the first step when none falls short). Two ways to close the gap:
 
     more volume at the start     v / attainment per week, rates unchanged
     a better rate at the binding step   c_b / attainment, volumes unchanged
+
+(with a pipeline, the flow's part of the gap: v (T - P) / (R - P), P what the pipeline
+brings; nothing more when it covers T).
 
 P10/P50/P90 and the probability of reaching T come from Monte Carlo (see `montecarlo`).
 """
@@ -65,6 +75,8 @@ class Projection:
     binding_rate: float
     rate_needed: float
     start_volume_needed: float
+    pipeline_expected: float = 0.0
+    flow_weeks: float | None = None
 
     @property
     def attainment(self) -> float:
@@ -129,16 +141,25 @@ def _flows(f: RepFunnel, plan: PlanVolumes, start: int,
     return tuple(out)
 
 
+def flow_weeks(f: RepFunnel, t: Target) -> float:
+    """The weeks of planned flow whose wins land in the period: all of them without a
+    pipeline, else the pipeline's (`open_deals`)."""
+    return f.pipeline.flow_weeks if f.pipeline is not None else t.weeks
+
+
 def _closed_form(f: RepFunnel, t: Target, plan: PlanVolumes,
                  benchmark: Sequence[float] | None) -> Projection:
     """The projection at the point estimates; its spread is filled in by `project`."""
     start = plan.start(f)
     refs = reference_rates(f, plan, benchmark)
     steps = _flows(f, plan, start, refs)
-    wins = float(steps[-1].expected_per_week or 0.0) * t.weeks
-    revenue = wins * f.deal_size.mean
+    flow = float(steps[-1].expected_per_week or 0.0) * flow_weeks(f, t)
+    pipe = f.pipeline
+    held = pipe.expected if pipe is not None else 0.0
+    wins = flow + (float(pipe.chances.sum()) if pipe is not None else 0.0)
+    revenue = held + flow * f.deal_size.mean
     b = binding(f, start, refs)
-    scale = t.quota / revenue if revenue > 0 else math.inf
+    scale = _scale(t.quota - held, revenue - held)
     return Projection(
         key=f.key, target=t, deal_size=f.deal_size.mean, steps=steps,
         start_step=f.steps[start], expected_wins=wins, expected_revenue=revenue,
@@ -146,22 +167,50 @@ def _closed_form(f: RepFunnel, t: Target, plan: PlanVolumes,
         binding_step=f.steps[b], binding_rate=f.rates[b].value,
         rate_needed=f.rates[b].value * scale,
         start_volume_needed=plan.per_week[f.steps[start]] * scale,
+        pipeline_expected=held, flow_weeks=pipe.flow_weeks if pipe is not None else None,
     )
+
+
+def _scale(short: float, flow: float) -> float:
+    """How much the flow must grow to bring `short`: 0 when nothing is short."""
+    if short <= 0:
+        return 0.0
+    return short / flow if flow > 0 else math.inf
 
 
 def simulate_revenue(funnels: Sequence[RepFunnel], starts: np.ndarray, volumes: np.ndarray,
                      weeks: np.ndarray, *, draws: int, seed: int,
                      outcome_noise: bool = True) -> np.ndarray:
-    """(reps, draws) revenue: rates and S from their posteriors, wins and deals by luck."""
+    """(reps, draws) revenue: rates and S from their posteriors, wins and deals by luck; and
+    what each rep's pipeline brings: what is won, and the open deals won or not by their
+    chances, moved with the win rate of the draw (`mc.draw_open`)."""
     rng = np.random.default_rng(seed)
     s = mc.stack(funnels)
     below = np.arange(s.value.shape[1])[None, :] >= starts[:, None]
-    chain = mc.draw_chain(rng, s, below, draws)
-    wins = (volumes * weeks)[:, None] * chain
-    deal = mc.draw_deal_means(rng, s, draws)
-    if outcome_noise:
-        return mc.draw_revenue(rng, wins, deal, s.deal_cv)
-    return wins * deal
+    pipes = [f.pipeline for f in funnels]
+    if all(p is None for p in pipes):
+        chain = mc.draw_chain(rng, s, below, draws)
+        return _flow(rng, s, (volumes * weeks)[:, None] * chain, outcome_noise)
+    last = np.zeros_like(below)
+    last[:, -1] = True
+    win = mc.draw_chain(rng, s, last, draws)
+    chain = mc.draw_chain(rng, s, below & ~last, draws) * win
+    flow = _flow(rng, s, (volumes * weeks)[:, None] * chain, outcome_noise)
+    won = np.array([p.won if p is not None else 0.0 for p in pipes])
+    amounts = [p.amounts if p is not None else np.zeros(0) for p in pipes]
+    chances = [p.chances if p is not None else np.zeros(0) for p in pipes]
+    if not outcome_noise:
+        held = np.array([a @ c for a, c in zip(amounts, chances, strict=True)])[:, None]
+        return flow + won[:, None] + held
+    lift = mc.odds(win) / mc.odds(s.value[:, -1:])
+    return flow + won[:, None] + mc.draw_open(rng, amounts, chances, lift)
+
+
+def _flow(rng: np.random.Generator, s: mc.Stacked, wins: np.ndarray,
+          outcome_noise: bool) -> np.ndarray:
+    """(reps, draws) revenue of the planned flow's expected wins in each draw."""
+    deal = mc.draw_deal_means(rng, s, wins.shape[1])
+    return mc.draw_revenue(rng, wins, deal, s.deal_cv) if outcome_noise else wins * deal
 
 
 def project(funnels: Sequence[RepFunnel], targets: Sequence[Target],
@@ -181,7 +230,7 @@ def project(funnels: Sequence[RepFunnel], targets: Sequence[Target],
         funnels, targets, plans, marks, strict=True)]
     starts = np.array([f.index(c.start_step) for f, c in zip(funnels, forms, strict=True)])
     volumes = np.array([p.per_week[c.start_step] for p, c in zip(plans, forms, strict=True)])
-    weeks = np.array([t.weeks for t in targets], dtype=float)
+    weeks = np.array([flow_weeks(f, t) for f, t in zip(funnels, targets, strict=True)])
     revenue = simulate_revenue(funnels, starts, volumes, weeks, draws=draws, seed=seed,
                                outcome_noise=outcome_noise)
     q = mc.quantiles(revenue, QUANTILES)

@@ -53,7 +53,8 @@ def test_overview_actions_are_the_brief_sections(qclient, quota_path):  # noqa: 
     assert [m["manager"] for m in actions["managers"]] == ["Leo Marsh", "Mia Lund"]
     for m in actions["managers"]:
         for i, c in enumerate(m["conversations"], start=1):
-            assert f"{i}. **{c['name']}** ({c['rep']}), {money(c['money'])} at stake: " \
+            who = f"**{c['name']}**" + (f" ({c['rep']})" if c["rep"] != c["name"] else "")
+            assert f"{i}. {who}, {money(c['money'])} at stake: " \
                    f"{c['flags'][0]['rule_label']}: {c['title']}" in md
             assert f'Open with: "{c["opener"]}"' in md
         for d in m["deals"]:
@@ -78,6 +79,8 @@ def test_overview_actions_open_the_page(qclient):
     assert html.index('id="week-actions"') < html.index('class="kpis"') < html.index(">Funnel<")
     assert "Who needs a conversation" in html and "Deals to review" in html
     assert "“Should this deal stay in the forecast?”" in html
+    # a rep as "Name (id)", or the name alone when it is the id
+    assert "<b>Dee Quinn</b></a> (dee), " in html and "<b>Fay Moss</b></a>, " in html
 
 
 def test_overview_actions_follow_the_scope_not_the_dates(qclient, quota_path):  # noqa: F811
@@ -124,3 +127,12 @@ def test_rep_page_refuses_a_bad_week(qclient):
     body = qclient.json("/api/reps/ben?week=2026-13-01", status=400)
     assert body["error"] == ("week='2026-13-01' is not a date (expected YYYY-MM-DD, any day of "
                              "the week to coach)")
+
+
+def test_overview_kpi_counts_are_the_sums_of_its_rep_rows(qclient):
+    """Deals won and closed: 0/5, 6/8, 0/5, 2/9, 5/7 and 1/4 by rep; 14 of 38 in all."""
+    page = qclient.json("/api/overview")
+    won = sum(r["won"] for r in page["winrates"])
+    closed = sum(r["closed"] for r in page["winrates"])
+    assert (won, closed) == (page["winrate_all"]["won"], page["winrate_all"]["closed"]) == (14, 38)
+    assert "14 won of 38 closed" in qclient.get("/").text

@@ -13,8 +13,9 @@ Walk-forward backtests (monthly origins, horizon one quarter) of `funnelwise` an
 
 Maven and sparklesquad close their first deals in March 2017; before April no method has a
 month of closes to learn from. Prints, per data set and pooled: origins, P10-P90 coverage,
-WAPE of funnelwise and of stage_weighted, and the mean band width as a share of P50; then every
-origin. Workspaces are imported once into `--cache` (a temporary folder by default).
+WAPE of funnelwise and of stage_weighted, and the mean band width as a share of P50; with
+`--origins` every origin too, with `--csv` both methods' origins to a file. Workspaces are
+imported once into `--cache` (a temporary folder by default); `--only` runs one data set.
 """
 
 from __future__ import annotations

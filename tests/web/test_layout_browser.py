@@ -47,7 +47,7 @@ PROBE = """() => {
     const legend = L.showlegend ? box(gd.querySelector('.legend')) : null;
     const axes = Object.keys(L).filter(k => /^[xy]axis\\d*$/.test(k) && L[k].visible)
       .map(k => [k, ((L[k].title || {}).text || '').trim()]);
-    return {id: gd.id, axes, legend: !!legend,
+    return {id: gd.id, axes, legend: !!legend, toolbar: !!gd.querySelector('.modebar'),
             underToolbar: meet(legend, box(gd.querySelector('.modebar'))),
             overPlot: meet(legend, box(gd.querySelector('.nsewdrag')))};
   });
@@ -99,6 +99,7 @@ def test_page_fits_the_screen_with_clear_legends_and_titled_axes(probed, name, w
         assert not any(t["stacked"] for t in found["wraps"])
     assert found["charts"], "the page has charts"
     for chart in found["charts"]:
+        assert chart["toolbar"], f"{chart['id']}: no toolbar drawn"
         assert not chart["underToolbar"], f"{chart['id']}: the legend is under the toolbar"
         assert not chart["overPlot"], f"{chart['id']}: the legend covers the plot"
         untitled = [k for k, title in chart["axes"] if not title]
@@ -135,9 +136,10 @@ def test_a_stacked_cell_shows_its_value_beside_its_columns_name(base_url, tabs):
     assert ISO.match(cells[4]["text"]) and cells[4]["lines"] == 1, "a date stays on one line"
 
 
-def test_date_filters_are_iso(probed):
+def test_the_probe_sees_date_inputs_and_legends(probed):
     found = probed("overview", "desktop")
     assert {d["name"] for d in found["dates"]} >= {"since", "until"}
+    assert [c["id"] for c in found["charts"] if c["legend"]] == ["winrates", "cycle"]
 
 
 def _count(pattern: str, text: str) -> int:

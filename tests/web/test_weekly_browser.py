@@ -32,7 +32,7 @@ def test_waterfall_bars_are_the_table_lines_at_phone_width(base_url, tabs):
 
 def test_calls_chart_has_a_marker_per_rep_with_a_call(base_url, tabs):
     tab = tabs("phone")
-    tab.open(base_url + "/forecast")
+    tab.open(base_url + "/calls")
     called = tab.page.evaluate("""() => [...document.querySelectorAll(
         '#commit_calls .scatterlayer .trace')].map(t => t.querySelectorAll('.point').length)""")
     # model P50, commit as called, best case as called: six reps, each with a commit call

@@ -8,7 +8,6 @@ import pytest
 
 from funnelwise.io.workspace import Workspace
 from funnelwise.metrics.asof import as_of
-from funnelwise.pipeline.calibration import calibrate, default_dates
 from funnelwise.pipeline.probability import fit
 from tests.conftest import raw_sql
 
@@ -81,12 +80,3 @@ def test_probabilities_learn_only_from_deals_closed_before_the_date(simulated):
         WHERE status <> 'open' AND closed_at < TIMESTAMP '2026-01-01'""")
     assert model.p_all == pytest.approx(share)
 
-
-def test_calibration_beats_the_constant_team_win_rate(simulated):
-    with Workspace(simulated.path, create=False) as ws:
-        crm = ws.crm()
-        c = calibrate(crm, default_dates(crm, every=45, count=3))
-    assert c.resolved > 3000
-    assert c.brier < c.baseline_brier
-    assert (c.dates["brier"] < c.dates["baseline_brier"]).all()
-    assert c.reliability["deals"].sum() == c.resolved

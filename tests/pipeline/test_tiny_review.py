@@ -17,7 +17,8 @@ import pytest
 
 from funnelwise.metrics.asof import as_of
 from funnelwise.pipeline.history import stage_thresholds, won_cycle
-from funnelwise.pipeline.probability import cohort_counts, fit
+from funnelwise.pipeline.landmarks import landmark_days
+from funnelwise.pipeline.probability import fit
 from funnelwise.pipeline.review import for_rep, review
 from funnelwise.pipeline.snapshot import open_deals
 
@@ -45,30 +46,34 @@ def test_stage_threshold_and_won_cycle(tiny_ws):
     assert [cyc[c] for c in ("p25", "p50", "p75", "p90")] == [25, 45, 67.5, 81]
 
 
-def test_cohorts_count_each_deal_in_every_age_band_it_was_open_in(tiny_ws):
-    """Bands cut at 25, 45, 67.5, 81 days. ana in Qualified: band 0 holds o1, o2, o3, o4 (3 won);
-    band 1 (25-45 days) o1 and o2 (o3 left Qualified at 20 days); band 2 o2. ana in Proposal:
-    o3 from 20 to 39 days, bands 0 and 1. ben: o5 (lost at 40) and o6 (won at 90)."""
-    snap = as_of(tiny_ws.crm(), MAY_3)
-    counts = cohort_counts(tiny_ws.crm(), snap, (25.0, 45.0, 67.5, 81.0)).to_pandas()
-    got = {(r.rep, r.stage, r.band): (r.won, r.closed) for r in counts.itertuples()}
-    assert got == {
-        ("ana", "Qualified", 0): (3, 4), ("ana", "Qualified", 1): (2, 2),
-        ("ana", "Qualified", 2): (1, 1), ("ana", "Proposal", 0): (0, 1),
-        ("ana", "Proposal", 1): (0, 1),
-        ("ben", "Qualified", 0): (1, 2), ("ben", "Qualified", 1): (1, 2),
-        ("ben", "Qualified", 2): (1, 1), ("ben", "Qualified", 3): (1, 1),
-        ("ben", "Qualified", 4): (1, 1),
-        ("cy", "Qualified", 0): (0, 1), ("cy", "Qualified", 1): (0, 1),
-    }
-    assert fit(tiny_ws.crm(), snap).edges == (25.0, 45.0, 67.5, 81.0)
+def test_landmarks_are_whole_weeks_from_the_first_close():
+    """The first close is o1's on 02-04 (a Wednesday): the grid's Mondays from 02-09. Weekly up
+    to 05-03 would be 12 days, over 8; every 14 days (Mondays 0 mod 14 from 2000-01-03) gives 6.
+    Up to 03-03 weekly gives 4. With two years of closes: 182 days back (2025-11-02), every 28
+    days gives 7."""
+    monday = dt.date(2026, 2, 9)
+    assert landmark_days(MAY_3, dt.date(2026, 2, 4)) == tuple(
+        monday + dt.timedelta(days=14 * i) for i in range(6))
+    assert landmark_days(dt.date(2026, 3, 3), dt.date(2026, 2, 4)) == tuple(
+        monday + dt.timedelta(days=7 * i) for i in range(4))
+    assert landmark_days(MAY_3, dt.date(2024, 2, 4)) == tuple(
+        dt.date(2025, 11, 3) + dt.timedelta(days=28 * i) for i in range(7))
+    assert landmark_days(MAY_3, None) == ()
+
+
+def test_too_few_outcomes_leave_the_team_rate(tiny_ws):
+    """7 closed deals before 05-03 (4 won), fewer than 10 of each kind: no model is fitted and
+    every deal gets the share won, 4 / 7."""
+    model = fit(tiny_ws.crm(), as_of(tiny_ws.crm(), MAY_3))
+    assert model.fitted_ is None and model.p_all == pytest.approx(4 / 7)
+    assert model.landmarks == landmark_days(MAY_3, dt.date(2026, 2, 4))
 
 
 def test_review_on_may_3(tiny_ws):
     """Only o7 (cy, 500) is open: created 02-10 (82 days), in Proposal since 03-01 (63 days),
     expected to close 05-01. Flags: older than 81 days (warning), close date passed 2 days ago
-    (warning); no history of Proposal at 81+ days, so its probability is the share won of all
-    past deals, 4 of 7: realistic value 500 x 4 / 7. Qualified: no disqualifying flag. Its
+    (warning); 7 past deals are too few to learn from, so its probability is the share won of
+    all past deals, 4 of 7: realistic value 500 x 4 / 7. Qualified: no disqualifying flag. Its
     amount is 500 / 187.5 = 2.7x the organisation's average win (cy has none), under 3x."""
     rv = review(tiny_ws.crm(), as_of=MAY_3)
     (deal,) = rv.deals.to_dict(orient="records")

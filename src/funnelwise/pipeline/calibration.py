@@ -1,7 +1,8 @@
 """Calibration: replay the realistic value on past dates and compare it with what happened.
 
 The dates are walked by `metrics.walk`: at each date D the deals open at D get their win
-probability p from the CRM as of D, so from deals closed before D only (`probability.fit`);
+probability p from the CRM as of D, so from deals closed before D only (`probability.fit`; the
+pipelines of past days it learns from are built once for all dates, each as of its own day);
 every deal that has closed since gives an outcome y (1 won, 0 lost, read once from the latest
 data); deals still open in the latest data have no answer yet and are left out.
 
@@ -12,6 +13,7 @@ data); deals still open in the latest data have no answer yet and are left out.
 
 The reliability table bins (deal, date) pairs by probability (0-10%, ..., 90-100%): if the
 probabilities are calibrated, the share won in each bin is close to its mean probability.
+`deciles` cuts them instead into ten groups of equal size, by probability.
 Default dates: every 30 days, six of them, the last one a won deal's 90th-percentile cycle
 before the latest data, so most deals open then have closed.
 """
@@ -19,7 +21,8 @@ before the latest data, so most deals open then have closed.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -29,12 +32,15 @@ from funnelwise.metrics.asof import AsOf
 from funnelwise.metrics.brier import brier, skill
 from funnelwise.metrics.span import data_span
 from funnelwise.metrics.walk import Origin, walk
+from funnelwise.pipeline.config import ReviewConfig, review_config
 from funnelwise.pipeline.history import won_cycle
+from funnelwise.pipeline.landmarks import Pipeline, landmark_days, pipeline_on, pipelines
 from funnelwise.pipeline.probability import fit
-from funnelwise.pipeline.snapshot import open_deals
 from funnelwise.schema.crm import Crm
 
 BINS = np.linspace(0.0, 1.0, 11)
+PAIR_COLUMNS = ["as_of", "opportunity_id", "rep", "stage", "age_days", "stage_days", "amount",
+                "flags", "p", "baseline", "y"]
 DATE_COLUMNS = ["as_of", "open_deals", "resolved_deals", "raw_value", "realistic_value",
                 "realistic_resolved", "won_value", "still_open_value", "brier",
                 "baseline_brier", "skill", "team_win_rate"]
@@ -52,10 +58,30 @@ class Calibration:
     bare: int = 0
     """(deal, date) pairs whose deal had no stage history before the date: placed at the
     funnel's first stage there."""
+    pairs: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=PAIR_COLUMNS))
+    """The resolved (deal, date) pairs scored: the deal as it stood (flags: the rules that
+    flagged it, comma-separated), probability p, baseline, outcome y."""
 
     @property
     def skill(self) -> float:
         return skill(self.brier, self.baseline_brier)
+
+
+def check_outcomes(crm: Crm) -> None:
+    """A user error unless the data has won and lost deals with creation dates: without
+    both, no probability can be told from a better or a worse one."""
+    o = crm.opportunities
+    o = o.filter(o.status.isin(["won", "lost"]))
+    counts = o.aggregate(won=(o.status == "won").sum(), lost=(o.status == "lost").sum(),
+                         dated=o.created_at.notnull().sum()).to_pandas().iloc[0]
+    won, lost, dated = (int(counts[c] or 0) for c in ("won", "lost", "dated"))
+    if not won or not lost:
+        kind = "won" if not won else "lost"
+        raise UserError(f"no {kind} deals in the data ({won:,} won, {lost:,} lost): a win "
+                        "probability cannot be checked against outcomes of one kind only")
+    if not dated:
+        raise UserError("no closed deal has a creation date: the past pipeline cannot be "
+                        "rebuilt, so there is nothing to calibrate against")
 
 
 def default_dates(crm: Crm, *, last: dt.date | None = None, every: int = 30,
@@ -64,26 +90,54 @@ def default_dates(crm: Crm, *, last: dt.date | None = None, every: int = 30,
     if every < 1 or count < 1:
         raise UserError("calibration needs at least one date and a step of at least one day")
     if last is None:
+        check_outcomes(crm)
         today = data_span(crm).today
         horizon = won_cycle(crm, AsOf(today, today)).to_pandas()["limit_days"].iloc[0]
         if pd.isna(horizon):
-            raise UserError("no won deals in the data: nothing to calibrate against")
+            raise UserError("no won deal has a creation date: nothing to calibrate against")
         last = today - dt.timedelta(days=round(float(horizon)))
     return [last - dt.timedelta(days=every * i) for i in reversed(range(count))]
 
 
-def scored_deals(origin: Origin[None], outcomes: pd.DataFrame) -> pd.DataFrame:
+Seen = dict[dt.date, Pipeline]
+
+
+def scored_deals(origin: Origin[Seen] | Origin[None], outcomes: pd.DataFrame, *,
+                 config: ReviewConfig | None = None) -> pd.DataFrame:
     """Deals open at the origin with probability p (fitted on the CRM as of its day), the
-    team-rate baseline and outcome y (`outcomes`: every deal's status in the latest data)."""
+    team-rate baseline and outcome y (`outcomes`: every deal's status in the latest data).
+    `origin.seen` may hold the pipelines of the origin's day and of earlier days."""
     crm, snap = origin.history, origin.asof
-    model = fit(crm, snap)
-    d = open_deals(crm, snap).to_pandas().drop(columns=["status", "closed_at"])
-    d = d.merge(outcomes, on="opportunity_id", how="left")
-    d["p"] = model.probability(d).to_numpy()
+    config = config or review_config(crm.funnel)
+    seen = origin.seen or {}
+    now = seen.get(snap.day) or pipeline_on(crm, snap, config)
+    model = fit(crm, snap, config=config, current=now, seen=seen)
+    d = now.deals.drop(columns=["status", "closed_at"])
+    d = d.merge(outcomes.assign(opportunity_id=outcomes["opportunity_id"].astype(str)),
+                on="opportunity_id", how="left")
+    d["p"] = model.probability(d, now.flags).to_numpy()
+    names = now.flags.sort_values("rule").groupby("opportunity_id")["rule"].agg(",".join)
+    d["flags"] = d["opportunity_id"].map(names).fillna("")
     d["baseline"] = model.p_all
     d["resolved"] = d["status"] != "open"
     d["y"] = (d["status"] == "won").astype(float)
     return d.assign(as_of=origin.day)
+
+
+def landmarks_for(config: ReviewConfig) -> Callable[[Crm, list[dt.date], dt.date], list[Seen]]:
+    """A `walk` look: every pipeline the dates' fits read (their days and the landmark days
+    before each), built once; each date gets those on or before its day."""
+    def look(crm: Crm, days: list[dt.date], today: dt.date) -> list[Seen]:
+        o = crm.opportunities
+        first = o.filter(o.status.isin(["won", "lost"]), o.created_at.notnull()).closed_at.min()
+        since = first.execute()
+        wanted = set(days)
+        for day in days:
+            before = pd.Timestamp(since).date() if pd.notna(since) else None
+            wanted |= set(landmark_days(day, before if before and before < day else None))
+        built = pipelines(crm, wanted, today=today, config=config)
+        return [{d: p for d, p in built.items() if d <= day} for day in days]
+    return look
 
 
 def _outcomes(crm: Crm) -> pd.DataFrame:
@@ -117,10 +171,25 @@ def reliability(scored: pd.DataFrame) -> pd.DataFrame:
     return out[["bucket", "deals", "mean_probability", "share_won"]]
 
 
-def calibrate(crm: Crm, dates: list[dt.date]) -> Calibration:
+def deciles(pairs: pd.DataFrame) -> pd.DataFrame:
+    """Resolved pairs in ten groups of equal size by probability: count, mean p, share won,
+    and error = mean p - share won."""
+    r = pairs.sort_values(["p", "as_of", "opportunity_id"], kind="stable").reset_index(drop=True)
+    r["decile"] = np.arange(len(r)) * 10 // max(len(r), 1)
+    out = r.groupby("decile").agg(deals=("y", "size"), mean_probability=("p", "mean"),
+                                  share_won=("y", "mean")).reset_index()
+    out["error"] = out["mean_probability"] - out["share_won"]
+    return out
+
+
+def calibrate(crm: Crm, dates: list[dt.date], *,
+              config: ReviewConfig | None = None) -> Calibration:
     """Replay the win probabilities on every date and score them against what happened."""
+    check_outcomes(crm)
+    config = config or review_config(crm.funnel)
     outcomes = _outcomes(crm)
-    scored = walk(crm, dates, lambda origin: scored_deals(origin, outcomes))
+    scored = walk(crm, dates, lambda origin: scored_deals(origin, outcomes, config=config),
+                  look=landmarks_for(config))
     rows = pd.DataFrame([_date_row(d) for d in scored if len(d)], columns=DATE_COLUMNS)
     pooled = pd.concat(scored, ignore_index=True)
     r = pooled[pooled["resolved"] & pooled["p"].notna()]
@@ -130,4 +199,5 @@ def calibrate(crm: Crm, dates: list[dt.date]) -> Calibration:
                         "dates (--as-of sets the last one)")
     return Calibration(
         dates=rows, reliability=reliability(pooled), resolved=len(r),
-        brier=brier(r["p"], r["y"]), baseline_brier=brier(r["baseline"], r["y"]), bare=bare)
+        brier=brier(r["p"], r["y"]), baseline_brier=brier(r["baseline"], r["y"]), bare=bare,
+        pairs=r[PAIR_COLUMNS].reset_index(drop=True))

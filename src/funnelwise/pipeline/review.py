@@ -4,8 +4,8 @@
 - qualified value: the same over deals with no disqualifying flag (by default: no customer
   activity for a month, a required customer outcome missing, an amount far above the rep's
   history), the pipeline that has evidence behind it;
-- realistic value: sum(amount x win probability), the probability learnt from past deals at the
-  same stage and age, shrunk per rep toward the team (`probability`).
+- realistic value: sum(amount x win probability), the chance of a win in the end learnt from
+  the pipelines of past days by stage, age, days in stage, flags and rep (`probability`).
 
 Totals per rep, per team and for everyone. The "qualify out" list is the disqualified deals,
 largest first: the value at stake in taking them out of the forecast. `as_of` replays all of it
@@ -19,7 +19,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import ibis
-import ibis.expr.schema as sch
 import ibis.expr.types as ir
 import numpy as np
 import pandas as pd
@@ -33,9 +32,10 @@ from funnelwise.metrics.dimensions import ALL, NONE
 from funnelwise.metrics.result import sql_reading
 from funnelwise.pipeline.config import ReviewConfig, review_config
 from funnelwise.pipeline.flags import run_rules
+from funnelwise.pipeline.landmarks import Pipeline
 from funnelwise.pipeline.probability import WinModel, fit
 from funnelwise.pipeline.rules import Context, disqualifies, rules
-from funnelwise.pipeline.snapshot import open_deals
+from funnelwise.pipeline.snapshot import in_memory, open_deals
 from funnelwise.schema.crm import Crm
 
 DEAL_COLUMNS = ["opportunity_id", "rep", "team", "stage", "amount", "created_at", "age_days",
@@ -95,7 +95,7 @@ def _deals(raw: pd.DataFrame, flags: pd.DataFrame, model: WinModel | None,
     d = raw.copy()
     d["opportunity_id"] = d["opportunity_id"].astype(str)
     d["team"] = d["rep"].map(teams).fillna(NONE)
-    d["probability"] = model.probability(d) if model else np.nan
+    d["probability"] = model.probability(d, flags) if model else np.nan
     d["realistic_value"] = d["amount"] * d["probability"]
     lists = _flag_lists(flags)
     per_deal = [lists.get(i) or [] for i in d["opportunity_id"].tolist()]
@@ -132,10 +132,16 @@ def totals(deals: pd.DataFrame) -> pd.DataFrame:
 def _model_note(model: WinModel | None) -> tuple[str, ...]:
     if model is None:
         return ()
-    bands = ", ".join(f"{e:.0f}" for e in model.edges) or "none"
-    return ("win probability: share won of past deals at the same stage and age band (bands "
-            f"cut at {bands} days: the 25/50/75/90th percentiles of won deals' cycle), shrunk "
-            f"per rep toward the team; overall share won {pct(model.p_all)}",)
+    rate = f"the team's share won of deals closed before it, {pct(model.p_all)}"
+    if model.fitted_ is None:
+        return (f"win probability: {rate} (too few won and lost deals in the pipelines of "
+                "past days to learn from)",)
+    days = model.landmarks
+    return (f"win probability: the chance of a win in the end by stage, age, days in stage, "
+            f"the review's flags and rep, learnt from the {len(days)} pipelines of "
+            f"{days[0].isoformat()} to {days[-1].isoformat()} ({model.deals:,} deals; those "
+            f"still open counted as their expected outcome); weight {pct(model.trust)} against "
+            f"{rate}",)
 
 
 def _bare_note(snap: AsOf, bare: int) -> tuple[str, ...]:
@@ -168,7 +174,9 @@ def review(crm: Crm, *, as_of: dt.date | None = None, config: ReviewConfig | Non
     raw = expr.order_by(DEAL_ORDER).to_pandas()
     fetched = in_memory(raw, expr.schema())
     flags = run_rules(Context(crm=crm, snap=snap, deals=fetched, config=config))
-    model = fit(crm, snap) if realistic else None
+    model = fit(crm, snap, config=config, current=Pipeline(
+        day=snap.day, deals=raw.assign(opportunity_id=raw["opportunity_id"].astype(str)),
+        flags=flags.frame)) if realistic else None
     reps = crm.reps.select("rep_id", "team").to_pandas()
     deals = _deals(raw, flags.frame, model,
                    reps.set_index("rep_id")["team"].fillna(NONE))
@@ -178,14 +186,6 @@ def review(crm: Crm, *, as_of: dt.date | None = None, config: ReviewConfig | Non
                   exprs={"open_deals": expr, **(model.exprs if model else {}), **flags.exprs},
                   reps=tuple(sorted(set(reps["rep_id"].astype(str)) | set(deals["rep"]))),
                   views={fetched.get_name(): expr})
-
-
-def in_memory(frame: pd.DataFrame, schema: sch.Schema) -> ir.Table:
-    """`frame` as an in-memory table with `schema`, its missing numbers as nulls: pandas holds
-    them as NaN, which Spark keeps as a number (where NaN > x holds) rather than a null."""
-    missing = {c: frame[c].astype(object).where(frame[c].notna(), None)
-               for c in frame.columns if frame[c].dtype.kind == "f" and frame[c].isna().any()}
-    return ibis.memtable(frame.assign(**missing), schema=schema)
 
 
 def check_rep(crm: Crm, rep: str) -> str:

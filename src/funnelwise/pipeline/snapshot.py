@@ -8,7 +8,10 @@ Which deals are open at D, at which stage and since when is the view's rule, so 
 
 from __future__ import annotations
 
+import ibis
+import ibis.expr.schema as sch
 import ibis.expr.types as ir
+import pandas as pd
 
 from funnelwise.metrics.asof import AsOf, days_between, opportunities_as_of
 from funnelwise.schema.crm import Crm
@@ -38,3 +41,11 @@ def open_deals(crm: Crm, at: AsOf) -> ir.Table:
         stage_days=days_between(at.cut, t.stage_entered_at), status=t.status,
         closed_at=t.closed_at, bare=t.bare,
     ).view()
+
+
+def in_memory(frame: pd.DataFrame, schema: sch.Schema) -> ir.Table:
+    """`frame` as an in-memory table with `schema`, its missing numbers as nulls: pandas holds
+    them as NaN, which Spark keeps as a number (where NaN > x holds) rather than a null."""
+    missing = {c: frame[c].astype(object).where(frame[c].notna(), None)
+               for c in frame.columns if frame[c].dtype.kind == "f" and frame[c].isna().any()}
+    return ibis.memtable(frame.assign(**missing), schema=schema)

@@ -92,3 +92,26 @@ def test_new_data_makes_the_kept_accuracy_stale_until_measured_again(maven, tmp_
     assert again["today"] == "2018-02-02"
     assert json.loads(run("review", "--workspace", str(copy), "--format", "json")
                       )["accuracy"]["today"] == "2018-02-02"
+
+
+def test_the_dashboard_and_the_report_say_what_the_commands_say(maven, tmp_path):
+    """The forecast page (and its JSON twin) shows the kept statement and the reliability
+    chart; the pipeline twin's review carries the same `accuracy` as `review`'s JSON; the
+    report holds the section."""
+    from funnelwise.web.app import create_app
+    from tests.web.conftest import Client
+
+    path, _ = maven
+    acc = json.loads(run("accuracy", "--workspace", str(path), "--format", "json"))
+    review = json.loads(run("review", "--workspace", str(path), "--format", "json"))
+    client = Client(create_app(path))
+    page = client.json("/api/forecast")
+    assert page["accuracy"]["statement"] == acc["statement"]
+    assert page["accuracy"]["reliability"] == acc["probabilities"]["reliability"]
+    assert client.json("/api/pipeline")["review"]["accuracy"] == review["accuracy"]
+    html = " ".join(client.get("/forecast").text.split())
+    assert acc["statement"] in html.replace("&#39;", "'")
+    assert 'id="accuracy"' in html and "reliability" in html
+    out = tmp_path / "report.html"
+    run("report", "--workspace", str(path), "--out", str(out))
+    assert acc["statement"] in " ".join(out.read_text().split()).replace("&#39;", "'")

@@ -86,9 +86,14 @@ def with_accuracy(output: Output, acc: Accuracy | None) -> Output:
     `funnelwise accuracy --format json` has the figures."""
     if not isinstance(output.doc, dict):
         return replace(output, show=(*output.show, line(statement(acc), "dim")))
-    doc = {**output.doc, "accuracy": None if acc is None else
-           {**acc.record(), "statement": statement(acc)}}
+    doc = {**output.doc, "accuracy": accuracy_json(acc)}
     return replace(output, doc=doc, show=(*output.show, line(statement(acc), "dim")))
+
+
+def accuracy_json(acc: Accuracy | None) -> dict[str, Any] | None:
+    """The `accuracy` of a JSON answer: the figures and the statement, null when not
+    measured for this data."""
+    return None if acc is None else {**acc.record(), "statement": statement(acc)}
 
 
 def page_doc(acc: Accuracy | None) -> dict[str, Any]:

@@ -84,7 +84,7 @@ class Dashboard:
         try:
             with Reading(self.path, version=version, wait=self.wait) as reading, \
                     formats.using_currency(self.currency(version, reading)):
-                return use(Context(tables=reading.crm, filters=chosen,
+                return use(Context(tables=reading.crm, filters=chosen, meta=reading.setting,
                                    memo=self.memo(version, chosen)))
         except Changed:
             if attempts <= 1:

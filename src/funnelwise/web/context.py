@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from funnelwise.frames import records
 from funnelwise.metrics.cycle import cycle
@@ -20,6 +20,9 @@ from funnelwise.metrics.winrates import winrates
 from funnelwise.schema.crm import Crm
 from funnelwise.web import queries
 from funnelwise.web.filters import Filters
+
+if TYPE_CHECKING:
+    from funnelwise.pipeline.accuracy import Accuracy
 
 METRICS: dict[str, Callable[..., MetricResult]] = {
     "funnel": funnel, "winrates": winrates, "cycle": cycle,
@@ -39,7 +42,18 @@ class Context:
     tables: Callable[[], Crm]
     filters: Filters
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
+    meta: Callable[[str], str | None] = field(default=lambda key: None, compare=False,
+                                              repr=False)
+    """The workspace's kept values by key (`Workspace.get_meta`): none when not given."""
     _open: dict[str, Crm] = field(default_factory=dict, compare=False, repr=False)
+
+    def accuracy(self) -> Accuracy | None:
+        """The accuracy the workspace keeps for its data as it is (the whole org's: the
+        figures are measured once per import, not per filter)."""
+        from funnelwise.pipeline.accuracy import META_KEY, cached
+
+        return self.remember(("accuracy",), lambda: cached(self.meta(META_KEY),
+                                                           data_span(self.org).today))
 
     @property
     def org(self) -> Crm:
@@ -104,9 +118,15 @@ class Context:
         return self.memo[key]
 
 
-def make_context(org: Crm, filters: Filters) -> Context:
-    """A context for `filters` over open tables; unknown managers or teams are user errors."""
-    ctx = Context(tables=lambda: org, filters=filters)
+def _nothing_kept(key: str) -> str | None:
+    return None
+
+
+def make_context(org: Crm, filters: Filters, *,
+                 meta: Callable[[str], str | None] | None = None) -> Context:
+    """A context for `filters` over open tables (and the workspace's kept values, `meta`);
+    unknown managers or teams are user errors."""
+    ctx = Context(tables=lambda: org, filters=filters, meta=meta or _nothing_kept)
     ctx._opened()
     return ctx
 

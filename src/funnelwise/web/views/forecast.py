@@ -44,7 +44,9 @@ from funnelwise.forecast.results import backtest_results, forecast_result, metho
 from funnelwise.metrics.result import MetricResult
 from funnelwise.metrics.span import as_date
 from funnelwise.periods import Kind, Period, add_months, default_period
+from funnelwise.presentation import accuracy as accuracy_view
 from funnelwise.presentation import forecast as views
+from funnelwise.web.charts import accuracy as accuracy_charts
 from funnelwise.web.charts import forecast as forecast_charts
 from funnelwise.web.context import Context
 from funnelwise.web.page import Data, Page
@@ -178,6 +180,7 @@ def build(ctx: Context, horizon: str | None = None, origins: str | None = None) 
         "verdict": (views.backtest_verdict(backtest["backtest"], ours=OURS)
                     if backtest else missing),
         "calls": calls.section(ctx, period=period, as_of=as_of),
+        "accuracy": accuracy_view.page_doc(ctx.accuracy()),
     }
 
 
@@ -188,6 +191,7 @@ def figures(data: Data) -> dict[str, go.Figure]:
         "next_period": forecast_charts.forecast_figure(data["forecast"]),
         "backtest": forecast_charts.backtest_actual_figure(rows),
         **calls.figures(data["calls"]),
+        "reliability": accuracy_charts.reliability_figure(data["accuracy"]["reliability"]),
     }
 
 

@@ -26,6 +26,7 @@ from funnelwise.periods import Period
 from funnelwise.pipeline.review import Review
 from funnelwise.pipeline.run import coverage_period, has_quota, run_coverage, run_review
 from funnelwise.presentation import pipeline as records
+from funnelwise.presentation.accuracy import accuracy_json
 from funnelwise.web.charts import pipeline as pipeline_charts
 from funnelwise.web.context import Context
 from funnelwise.web.page import Data, Page
@@ -95,7 +96,8 @@ def build(ctx: Context, *, as_of: str | None = None, period: str | None = None) 
     """The review and coverage of the scope's reps as of the review date."""
     day = review_day(ctx, as_of)
     chosen = coverage_period(period, day)
-    review = records.review_payload(reviewed(ctx, day))
+    review = {**records.review_payload(reviewed(ctx, day)),
+              "accuracy": accuracy_json(ctx.accuracy())}
     coverage, missing = coverage_rows(ctx, day, chosen)
     names = {r["rep_id"]: r["name"] for r in ctx.reps()}
     overall = [t for t in review["totals"] if t["level"] == "all"]

@@ -142,6 +142,23 @@ def test_the_probe_sees_date_inputs_and_legends(probed):
     assert [c["id"] for c in found["charts"] if c["legend"]] == ["winrates", "cycle"]
 
 
+def test_filters_fold_on_a_phone_only_and_show_their_dates_as_typed(base_url, tabs):
+    tab = tabs("phone")
+    tab.open(base_url + "/?since=2026-01-05&until=2026-03-31&team=North")
+    panel = tab.page.locator("details.filter-panel")
+    assert panel.evaluate("d => d.open") is False
+    assert panel.locator("summary").text_content() == (
+        "Filters: 2026-01-05 to 2026-03-31, team North")
+    panel.locator("summary").click()
+    assert tab.page.locator("input[name=since]").input_value() == "2026-01-05"
+    assert tab.page.locator("input[name=until]").input_value() == "2026-03-31"
+    assert not tab.overflows()
+    assert tab.errors == []
+    wide = tabs("desktop")
+    wide.open(base_url + "/?since=2026-01-05")
+    assert wide.page.locator("details.filter-panel").evaluate("d => d.open") is True
+
+
 def _count(pattern: str, text: str) -> int:
     found = re.search(pattern, text)
     assert found, f"{pattern!r} not in {text!r}"

@@ -59,3 +59,15 @@ def test_snapshot_ages_and_open_deals(tiny_ws):
     assert ages["o2"] == 36 and ages["o6"] == 45 and ages["o8"] == 3
     assert shot.first_created == dt.date(2026, 1, 1)
     assert shot.run_rate_days == 45 and shot.creation_days == 45
+
+
+def test_the_snapshot_and_the_backtest_count_the_deals_with_no_history(tiny_ws):
+    """As of 02-15, o2, o6 and o8 have no stage history (placed at Qualified): 3 of the 6 open
+    deals, and a backtest from that day says so."""
+    from funnelwise.forecast.backtest import run_backtest
+    from funnelwise.forecast.horizon import parse_horizon
+
+    assert take(tiny_ws.crm(), dt.date(2026, 2, 15)).bare == 3
+    b = run_backtest(tiny_ws.crm(), methods=["stage_weighted"], origins=[dt.date(2026, 2, 15)],
+                     horizon=parse_horizon("1m"), draws=200)
+    assert any("no stage history" in n and "2026-02-15: 3 of 6" in n for n in b.notes)

@@ -133,6 +133,16 @@ def _snapshots(extra: list[dt.date], taken: dict[dt.date, Snapshot]) -> Look[Sna
     return look
 
 
+def _bare_notes(shots: Sequence[Snapshot]) -> list[str]:
+    """How many open deals each origin saw with no stage history of their time."""
+    counts = [(s.as_of, s.bare, len(s.open)) for s in shots if s.bare]
+    if not counts:
+        return []
+    each = ", ".join(f"{d}: {n:,} of {m:,}" for d, n, m in counts)
+    return [f"open deals with no stage history before their origin, placed at the funnel's "
+            f"first open stage (their stage then is not known): {each}"]
+
+
 def run_backtest(crm: Crm, *, methods: Sequence[str], origins: Sequence[dt.date],
                  horizon: Horizon, draws: int = DRAWS, seed: int = 0) -> Backtest:
     """Fit every method at every origin (on the as-of view) and score it on the actuals."""
@@ -160,6 +170,7 @@ def run_backtest(crm: Crm, *, methods: Sequence[str], origins: Sequence[dt.date]
     predictions = [p for e in each for p in e]
     frame = pd.DataFrame([_row(p, won) for p in predictions], columns=ORIGIN_COLUMNS)
     frame["brier"] = frame["brier"].astype(float)
-    notes = [*dropped, *(f"{p.as_of} {p.method}: {n}" for p in predictions for n in p.notes
-                         if n.startswith("no deal"))]
+    notes = [*dropped, *_bare_notes([taken[d] for d in keep if d in taken]),
+             *(f"{p.as_of} {p.method}: {n}" for p in predictions for n in p.notes
+               if n.startswith("no deal"))]
     return Backtest(horizon=horizon, origins=frame, summary=summarise(frame), notes=tuple(notes))

@@ -68,6 +68,8 @@ class Snapshot:
     creation_days: int
     run_rate_days: int
     first_created: dt.date | None
+    bare: int = 0
+    """Open deals with no stage history before `as_of`: placed at the first open stage."""
 
     def view(self) -> Crm:
         """The whole CRM rewound to the start of `as_of` (a lazy expression)."""
@@ -137,7 +139,12 @@ def take_many(crm: Crm, days: Sequence[dt.date], windows: Windows = Windows(), *
         days, created_since=[d - dt.timedelta(days=n) for d, n in zip(days, created_days,
                                                                        strict=True)],
         won_since=[d - dt.timedelta(days=n) for d, n in zip(days, run_days, strict=True)])
-    opps = opportunities_at(crm, origins, today=today).drop("stage_entered_at", "bare")
+    seen = opportunities_at(crm, origins, today=today)
+    opps = seen.drop("stage_entered_at", "bare")
+    unknown = seen.filter(seen.status == "open", seen.bare)
+    bare = unknown.group_by("origin").aggregate(n=unknown.count()).to_pandas()
+    bare_on = {pd.Timestamp(o).date(): int(n) for o, n in zip(bare["origin"], bare["n"],
+                                                              strict=True)}
     since = origins.select(_o=origins.origin, created_since=origins.created_since,
                            won_since=origins.won_since)
     o = opps.inner_join(since, opps.origin == since._o)
@@ -158,6 +165,7 @@ def take_many(crm: Crm, days: Sequence[dt.date], windows: Windows = Windows(), *
         reached=_part(frames["reached"], d), results=_part(frames["results"], d),
         created=_part(frames["created"], d), won=_part(frames["won"], d),
         creation_days=created_days[i], run_rate_days=run_days[i], first_created=first,
+        bare=bare_on.get(d, 0),
     ) for i, d in enumerate(days)]
 
 

@@ -33,7 +33,10 @@ class Flags:
 
 def _run(rule: Rule, ctx: Context) -> tuple[pd.DataFrame, ir.Table]:
     expr = rule.flag(ctx)
-    frame = expr.to_pandas()
+    # On the data's own connection: a rule over the fetched deals alone reads no table of it,
+    # and Ibis would run it on its process-wide default connection, which DuckDB refuses to
+    # share between the threads of a dashboard serving requests side by side.
+    frame = ctx.crm.opportunities.get_backend().execute(expr)
     allowed = disqualifies(rule, ctx.config)
     per_deal = frame["disqualifying"].astype(bool) if "disqualifying" in frame else True
     out = pd.DataFrame({

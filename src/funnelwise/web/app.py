@@ -4,8 +4,10 @@
     GET /reps/{rep_id}     one rep                GET /api/reps/{rep_id}
     GET /api               the list of pages and their routes
 
-Every page takes `?since=&until=&manager=&team=`. Plotly's JavaScript, the stylesheet and the
-icon are served by the app itself, so the dashboard works with no network.
+Every page takes `?since=&until=&manager=&team=`. Plotly's JavaScript, the stylesheet, the
+scripts and the icon are served by the app itself, so the dashboard works with no network.
+Requests are served concurrently (uvicorn runs each in a thread); `web.security` checks the
+Host header and the token and sets the security headers.
 """
 
 from __future__ import annotations
@@ -24,31 +26,34 @@ from starlette.middleware.gzip import GZipMiddleware
 
 from funnelwise import formats
 from funnelwise.io.workspace import DEFAULT_WAIT, Stamp, require, stamp
-from funnelwise.web import errors, filters, render
+from funnelwise.web import errors, filters, render, security
 from funnelwise.web.context import Context
 from funnelwise.web.page import Data, Page
 from funnelwise.web.reading import Changed, Reading
 from funnelwise.web.views import PAGES
 
 CACHE_FOREVER = {"Cache-Control": "public, max-age=31536000, immutable"}
-ASSETS = {"style.css": "text/css; charset=utf-8", "favicon.svg": "image/svg+xml"}
+ASSETS = {"style.css": "text/css; charset=utf-8", "resize.js": "text/javascript; charset=utf-8",
+          "favicon.svg": "image/svg+xml"}
 ATTEMPTS = 3  # reads of a request that each found the file changed by an import
 
 
 class Dashboard:
     """The dashboard over a workspace file, which it opens only while a request reads it.
 
-    Requests run one at a time. Results computed for a set of filters (metrics, each page's
-    data) are kept for the last `keep` sets, as long as the file is unchanged (its `stamp`):
-    moving between pages with the same filters, or to a page's JSON twin, computes nothing
-    again, and a request whose results are all kept does not open the file at all. An import
-    changes the stamp, so the next request reads the new data. A request that must read while
-    an import writes waits up to `wait` seconds, then answers 503.
+    Requests run concurrently. What is computed for a set of filters (metrics, each page's
+    data, and each page's HTML and JSON) is kept for the last `keep` sets, as long as the
+    file is unchanged (its `stamp`): moving between pages with the same filters, or to a
+    page's JSON twin, computes nothing again, and a request whose answer is kept neither
+    opens the file nor waits for another. Requests for an answer being computed wait for it
+    rather than compute it again; different pages compute side by side. An import changes the
+    stamp, so the next request reads the new data. A request that must read while an import
+    writes waits up to `wait` seconds, then answers 503.
     """
 
     def __init__(self, path: Path, *, keep: int = 16, wait: float = DEFAULT_WAIT) -> None:
         self.path = Path(path)
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # held only to look up or add kept results
         self.keep = keep
         self.wait = wait
         self.version: Stamp = ()
@@ -58,45 +63,68 @@ class Dashboard:
     def memo(self, version: Stamp, chosen: filters.Filters) -> dict[Any, Any]:
         """The results kept for `chosen` on this version of the file (all dropped when the
         file has changed)."""
-        if version != self.version:
-            self.memos.clear()
-            self.version = version
-        memo = self.memos.setdefault(chosen, {})
-        self.memos.move_to_end(chosen)
-        while len(self.memos) > self.keep:
-            self.memos.popitem(last=False)
-        return memo
+        with self.lock:
+            if version != self.version:
+                self.memos.clear()
+                self.version = version
+            memo = self.memos.setdefault(chosen, {})
+            self.memos.move_to_end(chosen)
+            while len(self.memos) > self.keep:
+                self.memos.popitem(last=False)
+            return memo
 
-    def run(self, request: Request, page: Page, view: Callable[[Context, Data], Any]) -> Any:
-        """Build the page's data for the request's filters, then `view(ctx, data)`."""
+    def run(self, request: Request, page: Page, view: Callable[[Context, Data], Any], *,
+            kind: str) -> Any:
+        """`view(ctx, data)` for the page's data under the request's filters: the `kind` of
+        answer (HTML, JSON) kept for these filters and options, else computed."""
         chosen = filters.parse(request.query_params)
         args = {**request.path_params, **page.chosen(request.query_params)}
-        key = ("page", page.name, tuple(sorted(args.items())))
-        with self.lock:
-            return self.read(chosen, lambda ctx: view(ctx, ctx.remember(
-                key, lambda: page.build(ctx, **args))))
+        items = tuple(sorted(args.items()))
 
-    def read(self, chosen: filters.Filters, use: Callable[[Context], Any], *,
+        def use(ctx: Context) -> Any:
+            return view(ctx, self.once(ctx.memo, ("page", page.name, items),
+                                       lambda: page.build(ctx, **args)))
+        return self.read(chosen, (kind, page.name, items), use)
+
+    def read(self, chosen: filters.Filters, key: Any, use: Callable[[Context], Any], *,
              attempts: int = ATTEMPTS) -> Any:
-        """`use(ctx)` with the results kept for this version of the file, opening it if
-        something must be computed; again, afresh, if an import changed the file meanwhile."""
+        """The result kept under `key`, else `use(ctx)`, opening the file if something must
+        be computed; again, afresh, if an import changed the file meanwhile."""
         version = stamp(self.path)
+        memo = self.memo(version, chosen)
         try:
-            with Reading(self.path, version=version, wait=self.wait) as reading, \
-                    formats.using_currency(self.currency(version, reading)):
-                return use(Context(tables=reading.crm, filters=chosen, meta=reading.setting,
-                                   memo=self.memo(version, chosen)))
+            return self.once(memo, key, lambda: self.compute(version, chosen, memo, use))
         except Changed:
             if attempts <= 1:
                 raise
-            return self.read(chosen, use, attempts=attempts - 1)
+            return self.read(chosen, key, use, attempts=attempts - 1)
 
+    def once(self, memo: dict[Any, Any], key: Any, compute: Callable[[], Any]) -> Any:
+        """`memo[key]`, computed by one request at a time: another request for the same key
+        waits for it, then uses it. A failure is not kept (the next request tries again)."""
+        if key in memo:
+            return memo[key]
+        with self.lock:
+            computing = memo.setdefault(("computing", key), threading.Lock())
+        with computing:
+            if key not in memo:
+                memo[key] = compute()
+        return memo[key]
+
+    def compute(self, version: Stamp, chosen: filters.Filters, memo: dict[Any, Any],
+                use: Callable[[Context], Any]) -> Any:
+        with Reading(self.path, version=version, wait=self.wait) as reading, \
+                formats.using_currency(self.currency(version, reading)):
+            return use(Context(tables=reading.crm, filters=chosen, meta=reading.setting,
+                               memo=memo))
 
     def currency(self, version: Stamp, reading: Reading) -> str:
         """The workspace's currency setting, read once per version of the file."""
-        if version not in self.settings:
-            self.settings = {version: reading.setting(formats.CURRENCY_KEY) or ""}
-        return self.settings[version]
+        known = self.settings.get(version)
+        if known is None:
+            known = reading.setting(formats.CURRENCY_KEY) or ""
+            self.settings = {version: known}
+        return known
 
 
 def twin(page: Page, ctx: Context, data: Data) -> dict[str, Any]:
@@ -104,27 +132,34 @@ def twin(page: Page, ctx: Context, data: Data) -> dict[str, Any]:
     return {"ok": True, "page": page.name, "filters": ctx.filters.as_dict(), **data}
 
 
-def html(page: Page, ctx: Context, data: Data, request: Request) -> str:
-    """A page's HTML: the same dict through its template, with charts and the filter bar."""
+def html(page: Page, ctx: Context, data: Data, request: Request) -> tuple[str, dict[str, str]]:
+    """A page's HTML: the same dict through its template, with charts and the filter bar;
+    and its security headers, whose policy lets the page run its own charts' scripts."""
     params = {k: str(v) for k, v in request.path_params.items()}
     query, path = ctx.filters.query(), page.path(params)
     own = urlencode({**ctx.filters.params(), **page.chosen(request.query_params)})
-    return render.render(
-        "_page.html", **render.section(page, data, params, prefix=""),
+    shown = render.section(page, data, params, prefix="")
+    text = render.render(
+        "_page.html", **shown,
         **render.chrome(query=query), filters=ctx.filters, path=path,
         api_url=page.api_url(params) + ("?" + own if own else ""),
         managers=ctx.known("manager"), teams=ctx.known("team"),
         periods=[(label, path + f.query(), f == ctx.filters)
                  for label, f in filters.periods(ctx.filters, ctx.latest())],
     )
+    return text, security.headers(shown["charts"].values())
 
 
 def add_page(app: FastAPI, dash: Dashboard, page: Page) -> None:
     def html_view(request: Request) -> HTMLResponse:
-        return HTMLResponse(dash.run(request, page, lambda c, d: html(page, c, d, request)))
+        text, headers = dash.run(request, page, lambda c, d: html(page, c, d, request),
+                                 kind="html")
+        return HTMLResponse(text, headers=headers)
 
     def json_view(request: Request) -> Response:
-        return errors.json_response(dash.run(request, page, lambda c, d: twin(page, c, d)))
+        body = dash.run(request, page, lambda c, d: errors.json_response(
+            twin(page, c, d)).body, kind="json")
+        return Response(body, media_type="application/json")
 
     app.add_api_route(page.route, html_view, methods=["GET"], name=page.name)
     app.add_api_route(page.api_path, json_view, methods=["GET"], name=f"api-{page.name}")
@@ -153,13 +188,21 @@ def add_static(app: FastAPI) -> None:
             for p in PAGES]})
 
 
-def create_app(workspace: Path, *, wait: float = DEFAULT_WAIT) -> FastAPI:
+def create_app(workspace: Path, *, wait: float = DEFAULT_WAIT,
+               guard: security.Guard | None = None) -> FastAPI:
     """The dashboard over a workspace file (which must exist), opened by each request that
-    reads it; a request waits up to `wait` seconds for an import to finish."""
+    reads it; a request waits up to `wait` seconds for an import to finish.
+
+    `guard` says which Host names are answered and which token is needed (`funnelwise
+    serve` builds it from its options); by default any Host is answered and no token is
+    needed. The security headers are on every response either way.
+    """
     require(workspace)
     app = FastAPI(title="funnelwise", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.dashboard = Dashboard(workspace, wait=wait)
     app.add_middleware(GZipMiddleware, minimum_size=2048)
+    app.add_middleware(security.Guarded, guard=guard or security.Guard(),
+                       refuse=errors.error_response)
     errors.install(app)
     add_static(app)
     for page in PAGES:

@@ -18,10 +18,10 @@ from starlette.exceptions import HTTPException
 from funnelwise.errors import UserError
 from funnelwise.frames import json_text
 from funnelwise.io.workspace import WorkspaceBusy
-from funnelwise.web import render
+from funnelwise.web import render, security
 from funnelwise.web.page import NotFound
 
-TITLES = {400: "Bad request", 404: "Not found", 405: "Method not allowed",
+TITLES = {400: "Bad request", 401: "Unauthorized", 404: "Not found", 405: "Method not allowed",
           500: "Internal error", 503: "Busy"}
 RETRY_AFTER = 5  # seconds a client is asked to wait when an import holds the workspace
 
@@ -39,11 +39,16 @@ def json_response(body: dict[str, Any], status: int = 200) -> Response:
 
 
 def error_response(request: Request, status: int, message: str) -> Response:
+    """The error as JSON under /api, else as a page; with the security headers (a 500 is
+    answered outside the middleware that adds them to other responses)."""
     if request.url.path == "/api" or request.url.path.startswith("/api/"):
-        return json_response(error_body(status, message), status)
-    html = render.render("_error.html", error=error_body(status, message),
-                         **render.chrome(query=""))
-    return HTMLResponse(html, status_code=status)
+        response = json_response(error_body(status, message), status)
+    else:
+        html = render.render("_error.html", error=error_body(status, message),
+                             **render.chrome(query=""))
+        response = HTMLResponse(html, status_code=status)
+    response.headers.update(security.headers())
+    return response
 
 
 def busy_response(request: Request, exc: WorkspaceBusy) -> Response:

@@ -16,6 +16,8 @@
    --by rep --format json` against a plain Python + DuckDB script answering the same question
    (bench/plain_winrates.py, its answer checked equal to funnelwise's), whole processes, runs
    interleaved; and where the command's start-up goes, package by package.
+7. The dashboard under load (bench/serve_load.py): `funnelwise serve` on a new demo
+   workspace, 8 clients over the pages and their JSON twins, cold and warm.
 
 Run: .venv/bin/python bench/run.py [--scales 0.01,0.1,1] [--runs 3] [--out BENCHMARKS.md]
      .venv/bin/python bench/run.py --only-latency  (measures only 6, prints its section)
@@ -299,6 +301,20 @@ def import_self_times(args: list[str]) -> dict[str, float]:
     return dict(sorted(totals.items(), key=lambda kv: -kv[1]))
 
 
+def serve_figures(clients: int, requests: int) -> dict[str, Any]:
+    """bench/serve_load.py on a new demo workspace: req/s, p50 and p95, cold and warm."""
+    with tempfile.TemporaryDirectory(prefix="funnelwise-serve-") as tmp:
+        ws = str(Path(tmp) / "demo.duckdb")
+        subprocess.run([FUNNELWISE, "demo", "--workspace", ws], check=True, cwd=ROOT,
+                       capture_output=True)
+        _, _, text = child([PYTHON, str(HERE / "serve_load.py"), "--workspace", ws,
+                            "--clients", str(clients), "--requests", str(requests)])
+    figures = json.loads(text.strip().splitlines()[-1])
+    warm = figures["warm"]
+    say(f"dashboard, warm: {warm['per_second']:.0f} req/s, p95 {warm['p95']:.0f} ms")
+    return {"clients": clients, "requests": requests, **figures}
+
+
 def plan_figure() -> str:
     _, _, text = child([PYTHON, str(HERE / "bench_plan.py")])
     return text.strip().splitlines()[-1]
@@ -358,6 +374,9 @@ def main() -> None:
     parser.add_argument("--latency-runs", type=int, default=10)
     parser.add_argument("--only-latency", action="store_true",
                         help="Measure only the commands' latency and print its section.")
+    parser.add_argument("--no-serve", action="store_true")
+    parser.add_argument("--serve-clients", type=int, default=8)
+    parser.add_argument("--serve-requests", type=int, default=2000)
     parser.add_argument("--rewrite", action="store_true",
                         help="Only write the Markdown again from bench/data/results.json.")
     args = parser.parse_args()
@@ -381,11 +400,12 @@ def main() -> None:
         say(f"import {fraction:g}: {rows_ / wall:,.0f} rows/s, {wall / plain:.2f}x plain DuckDB")
     plan = "" if args.no_plan else plan_figure()
     latencies = latency(args.latency_runs)
+    serve = {} if args.no_serve else serve_figures(args.serve_clients, args.serve_requests)
     results = Results(
         started=started, machine=machine(), load=(load_before, load()), runs=args.runs,
         full=dict(FULL), scales=scales, anatomy=parts, startup=startup, imports=imports,
         import_runs=args.import_runs,
-        plan=plan, report=tuple(m.name for m in REPORT),
+        plan=plan, serve=serve, report=tuple(m.name for m in REPORT),
         targets=(TARGET_SQL, TARGET_PANDAS, TARGET_MEMORY_GB), latency=latencies,
     )
     DATA.mkdir(exist_ok=True)

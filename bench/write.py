@@ -31,6 +31,7 @@ class Results:
     targets: tuple[float, float, float]
     startup: dict[str, float] = dataclasses.field(default_factory=dict)
     latency: dict[str, Any] = dataclasses.field(default_factory=dict)
+    serve: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         out = dataclasses.asdict(self)
@@ -74,7 +75,7 @@ def mb(n: int) -> str:
 def write_markdown(r: Results) -> str:
     parts = [_head(r), _data(r), _ratios(r), _in_process(r), _per_metric(r), _anatomy(r),
              _verdict(r), _growth(r), latency_markdown(r.latency, r.scales), _imports(r),
-             _plan(r), _notes(r)]
+             _plan(r), _serve(r), _notes(r)]
     return "\n".join(p for p in parts if p)
 
 
@@ -508,6 +509,44 @@ def _opportunities(r: Results, per_opp: float) -> str:
             f"activities, so at 20 million\n  activities the org has the opportunities shown "
             f"above; more would need more activities or\n  a different simulated funnel, not a "
             f"different benchmark.")
+
+
+TARGET_SERVE_P95_MS = 300
+
+
+def _serve(r: Results) -> str:
+    """The dashboard under load (bench/serve_load.py)."""
+    if not r.serve:
+        return ""
+    s = r.serve
+    rows = "\n".join(
+        f"| {name} | {s[key]['per_second']:.1f} | {s[key]['p50']:.0f} | {s[key]['p95']:.0f} "
+        f"| {s[key]['max']:,.0f} | {s[key]['failed']} |"
+        for key, name in (("cold", "cold: nothing kept at start"),
+                          ("warm", "warm: every page kept")))
+    slow = s["slow"]
+    return f"""## The dashboard under load
+
+`bench/serve_load.py`: `funnelwise serve` on a fresh demo workspace (20 reps) on a free
+loopback port, {s['clients']} clients with one kept-alive connection each (gzip asked),
+{s['requests']:,} requests in all over {s['urls']} URLs: every team page, four reps' pages,
+and the JSON twin of each, with default filters. Cold is the first run on a fresh server,
+whose first requests compute the pages (all but the overview, computed beforehand to list
+the reps); warm is the same run again, every answer kept (what a team sees after the first
+visit). Load average {s['load'][0]} before and {s['load'][1]} after.
+
+| run | req/s | p50 ms | p95 ms | max ms | failed |
+|---|---|---|---|---|---|
+{rows}
+
+Target: p95 at most {TARGET_SERVE_P95_MS} ms for 8 clients; cold
+{"meets it" if s['cold']['p95'] <= TARGET_SERVE_P95_MS else "misses it"}, warm
+{"meets it" if s['warm']['p95'] <= TARGET_SERVE_P95_MS else "misses it"}.
+
+A slow page holds up no other: on a fresh server, the overview (kept) took
+{slow['overview_ms']:.0f} ms while another client's forecast page was computed
+({slow['forecast_ms']:,.0f} ms).
+"""
 
 
 def _notes(r: Results) -> str:

@@ -165,7 +165,7 @@ def serve_process(workspace: Path, port: int, *args: str) -> subprocess.Popen[st
     return subprocess.Popen(
         [sys.executable, "-c", SERVE, "serve", "--workspace", str(workspace), "--port",
          str(port), *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        env={**env, "PYTHONUNBUFFERED": "1", "COLUMNS": "200"})
+        env={**env, "PYTHONUNBUFFERED": "1", "COLUMNS": "40"})
 
 
 @pytest.fixture(scope="module")

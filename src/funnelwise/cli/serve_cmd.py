@@ -53,7 +53,7 @@ def serve(
     app = create_app(workspace, guard=guard)
     base = f"http://{security.url_host(host)}:{port}"
     console.print(f"funnelwise dashboard on {base}/ (workspace {workspace}); "
-                  f"Ctrl+C stops it", highlight=False, markup=False)
+                  f"Ctrl+C stops it", highlight=False, markup=False, soft_wrap=True)
     if guard.token is not None:  # one line each, never wrapped: the link is copied whole
         console.print(f"login link (sets the token in a browser): {base}"
                       f"{security.login_path(guard.token)}", highlight=False, markup=False,

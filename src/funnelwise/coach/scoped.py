@@ -27,6 +27,7 @@ from funnelwise.coach.brief import (
     Brief,
     manager_brief,
     team_fewer_better,
+    week_calls,
 )
 from funnelwise.coach.bright import BrightSpot, fewer_better_spots, rate_rises
 from funnelwise.coach.config import CoachConfig, Targets
@@ -36,6 +37,7 @@ from funnelwise.coach.rules.missed_goal import reference
 from funnelwise.coach.status import managers, reps_of
 from funnelwise.formats import date
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
+from funnelwise.pipeline.accuracy import Accuracy
 from funnelwise.schema.crm import Crm
 
 
@@ -66,8 +68,10 @@ def bright_spots(ctx: CoachContext, flags: list[Flag]) -> list[BrightSpot]:
 
 
 def coaching(crm: Crm, *, week: dt.date | None = None, reps: Collection[str] | None = None,
-             config: CoachConfig | None = None, targets: Targets | None = None) -> Coaching:
-    """The brief and flags of the week containing `week` (default: the last full week).
+             config: CoachConfig | None = None, targets: Targets | None = None,
+             accuracy: Accuracy | None = None) -> Coaching:
+    """The brief and flags of the week containing `week` (default: the last full week), the
+    brief as `make_brief` writes it (calls and the kept `accuracy` included).
 
     `reps`: the reps in scope (None: everyone). Rules, bright spots and the fewer-better
     median are computed over the whole organisation.
@@ -78,9 +82,11 @@ def coaching(crm: Crm, *, week: dt.date | None = None, reps: Collection[str] | N
     scoped = ctx if reps is None else dataclasses.replace(
         ctx, reps=ctx.reps[ctx.reps["rep_id"].astype(str).isin(list(reps))])
     mine = set(reps_of(scoped, None))
+    team_calls = week_calls(crm, ctx.week)
     brief = Brief(week=ctx.week, config=ctx.config, notes=ctx.notes,
-                  briefs=tuple(manager_brief(scoped, m, flags, spots) for m in managers(scoped)),
-                  names={r: ctx.name(r) for r in sorted(mine)})
+                  briefs=tuple(manager_brief(scoped, m, flags, spots, team_calls)
+                               for m in managers(scoped)),
+                  names={r: ctx.name(r) for r in sorted(mine)}, accuracy=accuracy)
     return Coaching(week=ctx.week, latest=ctx.latest, brief=brief,
                     flags=tuple(f for f in flags if f.rep in mine), names=brief.names,
                     config=ctx.config, notes=ctx.notes)

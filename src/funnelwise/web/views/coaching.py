@@ -113,7 +113,7 @@ def build(ctx: Context, *, week: str | None = None) -> Data:
     try:  # one run per week and scope, shared with the overview's and rep pages' actions
         c = ctx.remember(("coaching", asked), lambda: coaching(
             ctx.org, week=asked, reps=reps, config=coach_config(funnel),
-            targets=targets_config(funnel)))
+            targets=targets_config(funnel), accuracy=ctx.accuracy()))
     except UserError as exc:
         return {"title": "Coaching brief", "heading": "Coaching brief", "week": None,
                 "empty": str(exc), "flags": [], "gauges": [], "managers": [], "notes": []}

@@ -103,3 +103,19 @@ def test_one_rep_only(tiny_ws):
     assert sorted(rv.deals["opportunity_id"]) == ["o2", "o3"]
     assert list(zip(rv.totals["level"], rv.totals["key"], strict=True)) == [
         ("rep", "ana"), ("team", "North")]
+
+
+def test_calibration_says_how_many_scored_deals_had_no_stage_history(tiny_ws):
+    """As of 2026-02-15, o2, o6 and o8 have no stage history (placed at Qualified); with o3,
+    o5 and o7 open then, 5 of the 6 closed by the end of the data: 3 of those 5 are bare."""
+    import datetime as dt
+
+    from funnelwise.pipeline.calibration import calibrate
+    from funnelwise.presentation.pipeline import calibration_payload
+
+    c = calibrate(tiny_ws.crm(), [dt.date(2026, 2, 15)])
+    doc = calibration_payload(c)
+    assert (doc["resolved_deals"], doc["without_history"]) == (5, 3)
+    assert doc["notes"] == ["3 of the 5 resolved (deal, date) pairs had no stage history "
+                            "before their date: each was scored at the funnel's first open "
+                            "stage"]

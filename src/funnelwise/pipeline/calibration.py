@@ -193,7 +193,7 @@ def calibrate(crm: Crm, dates: list[dt.date], *,
     rows = pd.DataFrame([_date_row(d) for d in scored if len(d)], columns=DATE_COLUMNS)
     pooled = pd.concat(scored, ignore_index=True)
     r = pooled[pooled["resolved"] & pooled["p"].notna()]
-    bare = int(pooled["bare"].sum())
+    bare = int(r["bare"].sum())  # among the pairs scored
     if r.empty:
         raise UserError("no deal open on the calibration dates has closed since; pick earlier "
                         "dates (--as-of sets the last one)")

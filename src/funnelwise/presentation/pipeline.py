@@ -153,8 +153,17 @@ def review_view(rv: Review, *, limit: int, names: Names | None = None) -> Output
 
 def calibration_payload(c: Calibration) -> Record:
     return {"brier": c.brier, "baseline_brier": c.baseline_brier, "skill": c.skill,
-            "resolved_deals": c.resolved, "dates": records(c.dates),
-            "reliability": records(c.reliability)}
+            "resolved_deals": c.resolved, "without_history": c.bare, "dates": records(c.dates),
+            "reliability": records(c.reliability), "notes": list(bare_note(c))}
+
+
+def bare_note(c: Calibration) -> tuple[str, ...]:
+    """How many scored (deal, date) pairs had no stage history before their date."""
+    if not c.bare:
+        return ()
+    return (f"{fmt.count(c.bare)} of the {fmt.count(c.resolved)} resolved (deal, date) pairs "
+            "had no stage history before their date: each was scored at the funnel's first "
+            "open stage",)
 
 
 DATES = (
@@ -188,6 +197,7 @@ def calibration_view(c: Calibration) -> Output:
         grid("Reliability: predicted probability against share won", RELIABILITY,
              records(c.reliability)),
         Text(summary),
+        *notes(bare_note(c)),
     )
     return Output(tables=(("dates", c.dates), ("reliability", c.reliability)),
                   doc=calibration_payload(c), show=tuple(show))

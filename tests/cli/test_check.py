@@ -166,8 +166,14 @@ def test_salesforce_says_what_each_command_lacks(sf_path):
     assert got["backtest"] == ("no", ["history shorter than two quarters (the first deal "
                                       "was created on 2018-10-13)"])
     assert got["review --calibration"][0] == "no"
-    assert got["review --calibration"][1][0].startswith(
-        "no deal open on the calibration dates")
+    won, lost = raw_sql(
+        f"SELECT count(*) FILTER (WHERE IsClosed = '1' AND IsWon = '1'), count(*) FILTER "
+        f"(WHERE IsClosed = '1' AND IsWon = '0') "
+        f"FROM read_csv('{SALESFORCE / 'Opportunity.csv'}', all_varchar=true)")[0]
+    assert (won, lost) == (18, 0)
+    assert got["review --calibration"][1][0] == (
+        f"no lost deals in the data ({won} won, {lost} lost): a win probability cannot be "
+        "checked against outcomes of one kind only")
     assert got["effectiveness"][0] == "no"
     assert got["sources"] == ("partly", ["no deal names one of the leads: every source "
                                          "converts 0"])
@@ -183,7 +189,7 @@ REFUSALS = [
     ("maven", ["plan"], "no quota overlaps 2018-Q1"),
     ("maven", ["coverage"], "no quota overlaps 2018-Q1"),
     ("maven", ["coach"], "no activities to coach on"),
-    ("salesforce", ["review", "--calibration"], "no deal open on the calibration dates"),
+    ("salesforce", ["review", "--calibration"], "no lost deals in the data (18 won, 0 lost)"),
 ]
 
 

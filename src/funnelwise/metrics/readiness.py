@@ -97,6 +97,16 @@ def _quota(f: Facts) -> bool:
     return f.period in f.held.quota_quarters
 
 
+def one_kind_only(won: int, lost: int) -> str | None:
+    """Why win probabilities cannot be scored when the closed deals are of one kind only
+    (None when both kinds are there): said alike by `check` and `review --calibration`."""
+    if won and lost:
+        return None
+    kind = "won" if not won else "lost"
+    return (f"no {kind} deals in the data ({won:,} won, {lost:,} lost): a win probability "
+            "cannot be checked against outcomes of one kind only")
+
+
 def _calibration_why(f: Facts) -> str:
     dates = f"{f.calibration[0]} to {f.calibration[-1]}" if f.calibration else "none"
     why = f"no deal open on the calibration dates ({dates}) has closed since"
@@ -182,6 +192,8 @@ NEEDS: tuple[Need, ...] = (
     Need("review", lambda f: not f.held.deals.open_undated,
          lambda f: f"{f.held.deals.open_undated:,} open deals have no creation date: their "
                    "age is unknown", blocking=False),
+    Need("review --calibration", lambda f: not one_kind_only(f.held.deals.won, f.held.deals.lost),
+         lambda f: one_kind_only(f.held.deals.won, f.held.deals.lost) or ""),
     Need("review --calibration", lambda f: bool(f.calibration),
          lambda f: "no won deals with a creation date: nothing to calibrate against"),
     Need("review --calibration", lambda f: not f.calibration or f.resolved > 0,

@@ -30,6 +30,7 @@ import pandas as pd
 from funnelwise.errors import UserError
 from funnelwise.metrics.asof import AsOf
 from funnelwise.metrics.brier import brier, skill
+from funnelwise.metrics.readiness import one_kind_only
 from funnelwise.metrics.span import data_span
 from funnelwise.metrics.walk import Origin, walk
 from funnelwise.pipeline.config import ReviewConfig, review_config
@@ -75,10 +76,8 @@ def check_outcomes(crm: Crm) -> None:
     counts = o.aggregate(won=(o.status == "won").sum(), lost=(o.status == "lost").sum(),
                          dated=o.created_at.notnull().sum()).to_pandas().iloc[0]
     won, lost, dated = (int(counts[c] or 0) for c in ("won", "lost", "dated"))
-    if not won or not lost:
-        kind = "won" if not won else "lost"
-        raise UserError(f"no {kind} deals in the data ({won:,} won, {lost:,} lost): a win "
-                        "probability cannot be checked against outcomes of one kind only")
+    if why := one_kind_only(won, lost):
+        raise UserError(why)
     if not dated:
         raise UserError("no closed deal has a creation date: the past pipeline cannot be "
                         "rebuilt, so there is nothing to calibrate against")

@@ -30,7 +30,7 @@ browser:
 	sh scripts/setup-browser.sh
 
 unit: $(STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 test-spark: $(STAMP)
 	sh scripts/setup-spark.sh

@@ -31,8 +31,19 @@ if TYPE_CHECKING:
     from funnelwise.presentation.output import Output
     from funnelwise.schema.crm import Crm
 
-console = Console()
-err_console = Console(stderr=True)
+
+class _Console(Console):
+    """A Rich console whose size follows COLUMNS and LINES at each print. Rich reads them
+    once, when the console is made, so a command run in the same process after they changed
+    (a test runner, an embedding tool) kept the width of whichever command came first."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._width = self._height = None  # Console.size reads the environment when None
+
+
+console = _Console()
+err_console = _Console(stderr=True)
 F = TypeVar("F", bound=Callable[..., Any])
 CURRENCY_KEY = formats.CURRENCY_KEY  # the setting money is shown in (`funnelwise settings`)
 

@@ -4,7 +4,6 @@ or mailed to each manager (`--send`; `--dry-run FOLDER` writes the messages inst
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +19,7 @@ from funnelwise.cli.common import (
     funnel_override,
     open_workspace,
     user_errors,
+    write_out,
 )
 from funnelwise.cli.delivery import (
     Delivery,
@@ -87,14 +87,9 @@ def say(text: str) -> None:
 
 def write(result: Brief, out: Path | None) -> None:
     """The brief on the terminal, or in `out`."""
-    text = render(result, out)
+    write_out(render(result, out), out)
     if out is None:
-        sys.stdout.write(text)
         return
-    try:
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise UserError(f"cannot write {out}: {exc.strerror}") from exc
     say(f"brief for the week of {date(result.week)} written to {out}")
 
 

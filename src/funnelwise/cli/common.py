@@ -212,9 +212,9 @@ def emit(what: MetricResult | Sequence[MetricResult] | Output, fmt: Format,
     else:
         output = what
     if explain:
-        _write(output.explain, out)
+        write_out(output.explain, out)
     elif fmt is Format.json:
-        _write(json_text(output.doc) + "\n", out)
+        write_out(json_text(output.doc) + "\n", out)
     elif fmt is Format.csv:
         _csv(output, out)
     elif out is not None:
@@ -226,19 +226,21 @@ def emit(what: MetricResult | Sequence[MetricResult] | Output, fmt: Format,
 
 def _csv(output: Output, out: Path | None) -> None:
     if out is None or (len(output.tables) == 1 and not out.is_dir()):
-        _write(output.csv(), out)
+        write_out(output.csv(), out)
         return
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot make folder {out}: {exc.strerror}") from exc
     for name, text in output.csv_files().items():
-        _write(text, out / name)
+        write_out(text, out / name)
     err_console.print(f"wrote {', '.join(output.csv_files())} to {out}", markup=False,
                       highlight=False)
 
 
-def _write(text: str, out: Path | None) -> None:
+def write_out(text: str, out: Path | None) -> None:
+    """`text` on standard output, or in the file `out` (a user error naming it if it cannot
+    be written)."""
     if out is None:
         sys.stdout.write(text)
         return

@@ -165,6 +165,14 @@ def check_manager(ctx: CoachContext, manager: str | None) -> list[str | None]:
     return [manager]
 
 
+def bright_spots(ctx: CoachContext, flags: list[Flag]) -> list[BrightSpot]:
+    """Rates that rose and fewer-better reps, among reps without a red flag (deals aside)."""
+    flagged = {f.rep for f in flags if f.rule != DEAL_RULE}
+    mix_types = ctx.crm.funnel.steps[0].types
+    spots = (*rate_rises(ctx), *fewer_better_spots(team_fewer_better(ctx), mix_types))
+    return [s for s in spots if s.rep not in flagged]
+
+
 def make_brief(crm: Crm, *, week: dt.date | None = None, manager: str | None = None,
                config: CoachConfig | None = None, targets: Targets | None = None,
                accuracy: Accuracy | None = None) -> Brief:
@@ -173,11 +181,7 @@ def make_brief(crm: Crm, *, week: dt.date | None = None, manager: str | None = N
     ctx = build_context(crm, week=week, config=config, targets=targets)
     wanted = check_manager(ctx, manager)
     flags = run_rules(ctx)
-    flagged = {f.rep for f in flags if f.rule != DEAL_RULE}
-    mix_types = crm.funnel.steps[0].types
-    spots = [s for s in (*rate_rises(ctx), *fewer_better_spots(team_fewer_better(ctx),
-                                                                mix_types))
-             if s.rep not in flagged]
+    spots = bright_spots(ctx, flags)
     team_calls = week_calls(crm, ctx.week)
     return Brief(week=ctx.week, config=ctx.config, notes=ctx.notes,
                  briefs=tuple(manager_brief(ctx, m, flags, spots, team_calls)

@@ -23,15 +23,13 @@ import numpy as np
 from scipy import special
 
 from funnelwise.coach.brief import (
-    DEAL_RULE,
     Brief,
+    bright_spots,
     manager_brief,
-    team_fewer_better,
     week_calls,
 )
-from funnelwise.coach.bright import BrightSpot, fewer_better_spots, rate_rises
 from funnelwise.coach.config import CoachConfig, Targets
-from funnelwise.coach.context import CoachContext, build_context
+from funnelwise.coach.context import build_context
 from funnelwise.coach.rules import Flag, run_rules
 from funnelwise.coach.rules.missed_goal import reference
 from funnelwise.coach.status import managers, reps_of
@@ -57,14 +55,6 @@ class Coaching:
     def settings(self) -> dict[str, Any]:
         """The thresholds, as `funnelwise coach --format json` prints them under `settings`."""
         return {"week": self.week.isoformat(), **dataclasses.asdict(self.config)}
-
-
-def bright_spots(ctx: CoachContext, flags: list[Flag]) -> list[BrightSpot]:
-    """Rates that rose and fewer-better reps, among reps without a red flag (deals aside)."""
-    flagged = {f.rep for f in flags if f.rule != DEAL_RULE}
-    mix_types = ctx.crm.funnel.steps[0].types
-    spots = (*rate_rises(ctx), *fewer_better_spots(team_fewer_better(ctx), mix_types))
-    return [s for s in spots if s.rep not in flagged]
 
 
 def coaching(crm: Crm, *, week: dt.date | None = None, reps: Collection[str] | None = None,

@@ -212,7 +212,7 @@ def emit(what: MetricResult | Sequence[MetricResult] | Output, fmt: Format,
     else:
         output = what
     if explain:
-        write_out(output.explain, out)
+        write_out(output.explained(), out)
     elif fmt is Format.json:
         write_out(json_text(output.doc) + "\n", out)
     elif fmt is Format.csv:

@@ -17,7 +17,7 @@ from funnelwise.forecast.calibration import calibrate, days_needed
 from funnelwise.forecast.snapshot import take_many
 from funnelwise.metrics.asof import as_of as view_at
 from funnelwise.metrics.asof import opportunities_as_of
-from funnelwise.metrics.result import MetricResult, sql_of
+from funnelwise.metrics.result import MetricResult, deferred_sql
 from funnelwise.metrics.span import as_date, data_span
 from funnelwise.periods import Period, default_period
 from funnelwise.schema.crm import Crm
@@ -76,7 +76,7 @@ def forecast_result(crm: Crm, *, period: Period | None = None, as_of: dt.date | 
         notes.append(f"{undated} open deals have no creation date and are left out "
                      "(they cannot be aged)")
     return MetricResult(
-        name="forecast", frame=frame, sql=sql_of(opportunities_as_of(crm, day)),
+        name="forecast", frame=frame, sql=deferred_sql(opportunities_as_of(crm, day)),
         filters={"period": f"{period.label} ({period.start} to {period.end})",
                  "as_of": f"{day} (the CRM as it stood at the start of that day)", "by": by,
                  "methods": ", ".join(methods), "draws": draws, "seed": seed},

@@ -36,7 +36,7 @@ from pydantic.dataclasses import dataclass
 
 from funnelwise.errors import unknown_name
 from funnelwise.metrics.dimensions import REP_DIMENSIONS, check_by, count_if, filters, keyed, window
-from funnelwise.metrics.result import MetricResult, sql_of
+from funnelwise.metrics.result import MetricResult, deferred_sql
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, prior_note, shrink
 from funnelwise.schema.crm import Crm
 from funnelwise.schema.funnel import Funnel
@@ -235,7 +235,7 @@ def effectiveness(crm: Crm, *, by: str = "rep", since: dt.date | None = None,
                    unit="activities"),
     )
     return MetricResult(
-        name="effectiveness", frame=frame[COLUMNS], sql=sql_of(expr),
+        name="effectiveness", frame=frame[COLUMNS], sql=deferred_sql(expr),
         filters=filters(by, since, until, types=list(types) or None,
                         attribution_days=attribution.window_days,
                         outcome_kinds=list(attribution.kinds) or "all",

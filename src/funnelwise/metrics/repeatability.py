@@ -42,7 +42,7 @@ import pandas as pd
 from funnelwise.formats import count, money, pct
 from funnelwise.metrics.asof import opportunities_as_of
 from funnelwise.metrics.dimensions import NONE, count_if
-from funnelwise.metrics.result import MetricResult, sql_of
+from funnelwise.metrics.result import MetricResult, deferred_sql
 from funnelwise.metrics.span import data_span
 from funnelwise.periods import Period, next_periods
 from funnelwise.schema.crm import Crm
@@ -165,7 +165,7 @@ def _concentration_result(crm: Crm, period: Period, as_of: dt.date,
     frame = _share(frame, total)
     note = (f"{count(row['deals'])} won deals, {money(total)} in {period.label}; the largest "
             f"brought {pct(frame['share'].iloc[0])}" if total > 0 else "no revenue won")
-    return MetricResult(name="repeatability_concentration", frame=frame, sql=sql_of(expr),
+    return MetricResult(name="repeatability_concentration", frame=frame, sql=deferred_sql(expr),
                         filters=filters, notes=(note,))
 
 
@@ -185,7 +185,7 @@ def _accounts_result(crm: Crm, period: Period, as_of: dt.date,
             f"opportunity_id); repeat = each later win of it, its first before or inside "
             f"{period.label}: {int(deals.get(NEW, 0)):,} new and {int(deals.get(REPEAT, 0)):,} "
             "repeat won deals")
-    return MetricResult(name="repeatability_accounts", frame=frame, sql=sql_of(expr),
+    return MetricResult(name="repeatability_accounts", frame=frame, sql=deferred_sql(expr),
                         filters=filters, notes=(note,))
 
 
@@ -193,7 +193,7 @@ def _products_result(crm: Crm, period: Period, as_of: dt.date,
                      filters: dict[str, object]) -> MetricResult:
     expr = by_product(crm, period, as_of)
     return MetricResult(name="repeatability_products", frame=_ranked(expr, "product"),
-                        sql=sql_of(expr), filters=filters)
+                        sql=deferred_sql(expr), filters=filters)
 
 
 def _pipeline_result(crm: Crm, period: Period, count: int, as_of: dt.date,
@@ -217,7 +217,7 @@ def _pipeline_result(crm: Crm, period: Period, count: int, as_of: dt.date,
             f"({'–' if win_rate is None else f'{win_rate:.1%}'}, deals closed in the year "
             "before)")
     return MetricResult(name="repeatability_pipeline", frame=pd.DataFrame(rows),
-                        sql=sql_of(expr), filters=filters, notes=(note,))
+                        sql=deferred_sql(expr), filters=filters, notes=(note,))
 
 
 def repeatability(crm: Crm, *, period: Period, next_count: int = 2,

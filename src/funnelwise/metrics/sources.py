@@ -27,7 +27,7 @@ import ibis.expr.types as ir
 
 from funnelwise.metrics.asof import SECONDS_PER_DAY
 from funnelwise.metrics.dimensions import ALL, NONE, check_by, count_if, filters, window
-from funnelwise.metrics.result import MetricResult, sql_of
+from funnelwise.metrics.result import MetricResult, deferred_sql
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, prior_note, shrink
 from funnelwise.schema.crm import Crm
 
@@ -83,7 +83,7 @@ def sources(crm: Crm, *, by: str = "source", since: dt.date | None = None,
                       level=level)
     frame = frame.sort_values(["won_revenue", "key"], ascending=[False, True])
     return MetricResult(
-        name="sources", frame=frame[COLUMNS].reset_index(drop=True), sql=sql_of(expr),
+        name="sources", frame=frame[COLUMNS].reset_index(drop=True), sql=deferred_sql(expr),
         filters=filters(by, since, until, leads="created in the window, followed to today"),
         notes=(prior_note(f"{m:.1f}", groups=len(frame), level=level),
                "conversion = leads with a won opportunity / leads; pipeline value = amounts "

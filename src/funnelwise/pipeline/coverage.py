@@ -31,7 +31,7 @@ from funnelwise.errors import InternalError
 from funnelwise.formats import money, multiple, pct
 from funnelwise.metrics.asof import as_of as view_at
 from funnelwise.metrics.dimensions import NONE, check_by, filters, keyed
-from funnelwise.metrics.result import MetricResult, sql_of
+from funnelwise.metrics.result import MetricResult, deferred_sql
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL, prior_note
 from funnelwise.periods import Period, default_period
 from funnelwise.pipeline import targets
@@ -196,7 +196,7 @@ def coverage(crm: Crm, *, period: Period | None = None, as_of: dt.date | None = 
     f = f.rename(columns={"key": by}).sort_values(by).reset_index(drop=True)
     f = f[columns].assign(period=period.label, as_of=snap.day.isoformat())
     return MetricResult(
-        name="coverage", frame=f, sql=sql_of(counts),
+        name="coverage", frame=f, sql=deferred_sql(counts),
         filters=filters(by, period.start, period.end, period=period.label,
                         as_of=snap.day.isoformat(), lookback_days=opts.lookback_days,
                         pipeline="open at as_of, expected to close by the period end"),

@@ -7,13 +7,15 @@ become one here) and `emit` prints the part the user asked for:
   CSV; several as one CSV with a first `table` column, or one file per table with `--out`);
 - `doc`: the JSON document (`frames.plain` makes it JSON-safe; ids kept, labels beside them);
 - `show`: what the terminal shows, in order: `tables.Grid`s, lines of text, notes;
-- `explain`: the filters and SQL behind the figures (`--explain`).
+- `explain`: the filters and SQL behind the figures (`--explain`), as text or as a function
+  giving it: compiling a review's SQL takes seconds, so it is written only when asked for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -35,7 +37,11 @@ class Output:
     tables: tuple[Named, ...]
     doc: Any
     show: tuple[RenderableType, ...]
-    explain: str = ""
+    explain: str | Callable[[], str] = ""
+
+    def explained(self) -> str:
+        """The --explain text (compiled now if it was given as a function)."""
+        return self.explain if isinstance(self.explain, str) else self.explain()
 
     def csv(self) -> str:
         """Every table as one CSV text: a lone table as it is, several stacked under a first
@@ -61,10 +67,10 @@ def notes(texts: Sequence[str]) -> tuple[Text, ...]:
 def of_result(result: MetricResult, *, names: Mapping[str, str] | None = None,
               title: str | None = None, laid_out: bool = True) -> Output:
     """One metric result: its rows as JSON, its frame as CSV, its view on the terminal and its
-    SQL (left empty when not `laid_out`: JSON and CSV need neither)."""
+    SQL (compiled only if --explain reads it); the view is left out when not `laid_out`."""
     return Output(tables=((result.name, result.frame),), doc=result.records(),
                   show=(view(result, title=title, names=names),) if laid_out else (),
-                  explain=explain_text(result) if laid_out else "")
+                  explain=partial(explain_text, result))
 
 
 def results_doc(results: Sequence[MetricResult]) -> dict[str, Any]:
@@ -78,8 +84,9 @@ def results_doc(results: Sequence[MetricResult]) -> dict[str, Any]:
 def of_results(results: Sequence[MetricResult], *, names: Mapping[str, str] | None = None,
                doc: Any = None, laid_out: bool = True) -> Output:
     """Several results: every table in CSV, one JSON object (`results_doc` unless `doc` is
-    given), the views one after another and the SQL (empty when not `laid_out`)."""
+    given), the views one after another (none when not `laid_out`) and the SQL, compiled only
+    when read."""
     return Output(tables=tuple((r.name, r.frame) for r in results),
                   doc=results_doc(results) if doc is None else doc,
                   show=tuple(view(r, names=names) for r in results) if laid_out else (),
-                  explain="".join(explain_text(r) for r in results) if laid_out else "")
+                  explain=lambda: "".join(explain_text(r) for r in results))

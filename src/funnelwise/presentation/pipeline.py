@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -60,7 +61,8 @@ def coverage_view(result: MetricResult, names: Names | None = None) -> Output:
     reasons = tuple(line(f"{_group(r)} {r['status']}: {r['reason']}") for r in rows
                     if r["status"] != "healthy")
     return Output(tables=((result.name, result.frame),), doc=result.records(),
-                  show=(table, *reasons, *notes(result.notes)), explain=explain_text(result))
+                  show=(table, *reasons, *notes(result.notes)),
+                  explain=partial(explain_text, result))
 
 
 QUALIFY_OUT = ["opportunity_id", "rep", "team", "stage", "amount", "probability",
@@ -146,8 +148,11 @@ def review_view(rv: Review, *, limit: int, names: Names | None = None) -> Output
                    f"{fmt.money(out['amount'].sum())} at stake", names),
         *notes(rv.notes),
     )
-    explain = "".join(f"-- {name}\n{sql}\n\n" for name, sql in rv.sql().items())
-    explain += "".join(f"-- {n}\n" for n in rv.notes)
+
+    def explain() -> str:
+        return ("".join(f"-- {name}\n{sql}\n\n" for name, sql in rv.sql().items())
+                + "".join(f"-- {n}\n" for n in rv.notes))
+
     return Output(tables=review_tables(rv), doc=review_payload(rv), show=show, explain=explain)
 
 

@@ -229,7 +229,8 @@ def view(result: MetricResult, *, title: str | None = None,
          names: Mapping[str, str] | None = None) -> Grid:
     """A result as the terminal shows it: its registered view (every column as text for a
     result without one), reps as 'Name (id)', its notes beneath."""
-    _load_views()
+    if result.name not in VIEWS:
+        _load_views()
     cols = VIEWS.get(result.name) or [Col(c, field(c, fmt.text), wrap=True)
                                       for c in result.frame.columns]
     rows = with_names(result.records(), names or {}, rep_keys(result))

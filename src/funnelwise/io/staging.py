@@ -86,7 +86,8 @@ def resolve_vocabulary(ws: Workspace, plan: Plan, staged: dict[str, str]) -> Voc
                f"FROM {t}" for t in (staged.get("stage_history"), "stage_history") if t]
     if "opportunities" not in staged and "stage_history" not in staged:
         return Vocabulary(funnel=plan.funnel, recode={})
-    uses = vocabulary.stage_uses(ws.con, deals=deals, history=history)
+    known = {vocabulary.norm(s) for s in plan.funnel.known_stages}
+    uses = vocabulary.stage_uses(ws.con, deals=deals, history=history, known=known)
     return vocabulary.resolve(plan.funnel, uses, given=plan.given)
 
 

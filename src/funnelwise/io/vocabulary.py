@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, replace
 
 import duckdb
@@ -58,11 +58,13 @@ class Vocabulary:
 
 
 def stage_uses(con: duckdb.DuckDBPyConnection, *, deals: Sequence[str],
-               history: Sequence[str]) -> list[StageUse]:
+               history: Sequence[str], known: Collection[str] | None = None) -> list[StageUse]:
     """The stage values of the import's deals and stage history, with how they are used.
 
     `deals` are SELECTs with text columns stage, status and created_at; `history` SELECTs
-    with opportunity_id, stage and entered_at.
+    with opportunity_id, stage and entered_at. Given the `known` stage names (as `norm`
+    gives them), the history's order is worked out only if some value is not one of them:
+    a funnel is inferred only then.
     """
     uses: dict[str, StageUse] = {}
     if deals:
@@ -79,6 +81,13 @@ def stage_uses(con: duckdb.DuckDBPyConnection, *, deals: Sequence[str],
     if history:
         union = " UNION ALL ".join(f"SELECT opportunity_id, stage, TRY_CAST(entered_at AS "
                                    f"TIMESTAMP) AS entered FROM ({h})" for h in history)
+        if known is not None:
+            values = [v for (v,) in con.execute(f"WITH h AS ({union}) SELECT DISTINCT stage "
+                                                "FROM h WHERE stage IS NOT NULL").fetchall()]
+            if all(norm(v) in known for v in [*values, *uses]):
+                for value in values:
+                    uses.setdefault(value, StageUse(stage=value))
+                return sorted(uses.values(), key=lambda u: u.stage)
         for stage, count, position in con.execute(
                 f"WITH h AS ({union}), first AS (SELECT opportunity_id, stage, min(entered) AS "
                 "entered FROM h WHERE stage IS NOT NULL GROUP BY ALL) SELECT stage, count(*), "

@@ -78,6 +78,26 @@ def test_review_explain_prints_the_sql(coverage_path):
     assert "-- no_customer_activity" in result.stdout and "SELECT" in result.stdout
 
 
+def test_the_sql_is_compiled_only_for_explain(coverage_path, monkeypatch):
+    """Compiling every query of a review takes seconds: the table and JSON views never do it,
+    --explain does."""
+    from funnelwise.metrics import result as metric_result
+    from funnelwise.pipeline.review import Review
+
+    compiled: list[str] = []
+    real = Review.sql
+    monkeypatch.setattr(Review, "sql", lambda self: compiled.append("review") or real(self))
+    real_of = metric_result.sql_of
+    monkeypatch.setattr(metric_result, "sql_of", lambda e: compiled.append("metric")
+                        or real_of(e))
+    for args in ((), ("-f", "json"), ("-f", "csv")):
+        assert run("review", "-w", str(coverage_path), *args).exit_code == 0
+        assert run("coverage", "-w", str(coverage_path), *args).exit_code == 0
+    assert compiled == []
+    assert run("review", "-w", str(coverage_path), "--explain").exit_code == 0
+    assert "review" in compiled
+
+
 def test_calibration_on_the_simulated_org(simulated):
     result = run("review", "-w", str(simulated.path), "--calibration", "--dates", "2",
                  "--every", "60", "-f", "json")

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
+import pytest
 from typer.testing import CliRunner
 
 from funnelwise.cli.main import app
@@ -96,6 +100,21 @@ def test_the_sql_is_compiled_only_for_explain(coverage_path, monkeypatch):
     assert compiled == []
     assert run("review", "-w", str(coverage_path), "--explain").exit_code == 0
     assert "review" in compiled
+
+
+@pytest.mark.parametrize("command", ["review", "winrates"])
+def test_the_explained_sql_is_the_same_on_every_run(coverage_path, command):
+    """--explain prints the same text whatever the interpreter's hash seed (column lists
+    dropped by set, in-memory tables' generated names)."""
+    texts = set()
+    for seed in ("1", "2"):
+        done = subprocess.run(
+            [sys.executable, "-c", "from funnelwise.cli.main import run; run()", command,
+             "-w", str(coverage_path), "--explain"],
+            capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": seed},
+            check=True)
+        texts.add(done.stdout)
+    assert len(texts) == 1 and "SELECT" in texts.pop()
 
 
 def test_calibration_on_the_simulated_org(simulated):

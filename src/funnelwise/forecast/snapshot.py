@@ -24,7 +24,7 @@ import pandas as pd
 
 from funnelwise.forecast.spells import SpellCounts, counts_of, reached, spell_summary
 from funnelwise.metrics.asof import age_at, crm_as_of, opportunities_at, origin_table
-from funnelwise.metrics.dimensions import count_if, keyed
+from funnelwise.metrics.dimensions import count_if, keyed, without
 from funnelwise.metrics.span import as_date, data_span
 from funnelwise.schema.crm import Crm
 
@@ -140,7 +140,7 @@ def take_many(crm: Crm, days: Sequence[dt.date], windows: Windows = Windows(), *
                                                                        strict=True)],
         won_since=[d - dt.timedelta(days=n) for d, n in zip(days, run_days, strict=True)])
     seen = opportunities_at(crm, origins, today=today)
-    opps = seen.drop("stage_entered_at", "bare")
+    opps = without(seen, "stage_entered_at", "bare")
     unknown = seen.filter(seen.status == "open", seen.bare)
     bare = unknown.group_by("origin").aggregate(n=unknown.count()).to_pandas()
     bare_on = {pd.Timestamp(o).date(): int(n) for o, n in zip(bare["origin"], bare["n"],

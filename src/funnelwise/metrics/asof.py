@@ -43,6 +43,7 @@ import ibis
 import ibis.expr.types as ir
 import pandas as pd
 
+from funnelwise.metrics.dimensions import without
 from funnelwise.metrics.span import Span, as_date, data_span
 from funnelwise.schema.crm import Crm
 from funnelwise.schema.funnel import Funnel
@@ -225,7 +226,7 @@ def opportunities_as_of(crm: Crm, day: dt.date, *, today: dt.date | None = None)
 def crm_as_of(crm: Crm, day: dt.date, *, today: dt.date | None = None) -> Crm:
     """`crm` rewound to the start of `day`: every dated table cut, opportunities rebuilt."""
     cut = cutoff(day)
-    opps = opportunities_as_of(crm, day, today=today).drop(*COLUMNS)
+    opps = without(opportunities_as_of(crm, day, today=today), *COLUMNS)
     h = crm.stage_history
     a, oc, leads = crm.activities, crm.outcomes, crm.leads
     cdh = crm.close_date_history

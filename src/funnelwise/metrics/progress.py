@@ -10,6 +10,7 @@ from __future__ import annotations
 import ibis
 import ibis.expr.types as ir
 
+from funnelwise.metrics.dimensions import without
 from funnelwise.schema import Funnel
 from funnelwise.schema.crm import Crm
 
@@ -31,4 +32,4 @@ def opportunity_progress(crm: Crm) -> ir.Table:
         joined._hist.fill_null(0), stage_rank(joined.stage, f), ibis.literal(0)
     )
     reached = ibis.ifelse(joined.status == "won", ibis.literal(max(last, 0)), reached)
-    return joined.mutate(reached=reached).drop("_opp", "_hist")
+    return without(joined.mutate(reached=reached), "_opp", "_hist")

@@ -95,7 +95,11 @@ def sql_reading(expr: ir.Expr, views: dict[str, ir.Expr] | None = None) -> str:
         tree.set(key, exp.With(expressions=ctes))
     else:
         existing.set("expressions", [*ctes, *existing.expressions])
-    return tree.sql(dialect=dialect, pretty=True)
+    out = tree.sql(dialect=dialect, pretty=True)
+    # the in-memory tables' generated names differ on every run: number them as they appear
+    for i, name in enumerate(sorted(tables, key=out.find), 1):
+        out = out.replace(name, f"rows_{i}")
+    return out
 
 
 def _rows_of(table: Any) -> Any:

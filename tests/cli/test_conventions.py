@@ -41,6 +41,14 @@ def test_every_help_shows_forms_not_types_and_ends_with_an_example(command):
     assert last.startswith(f"Example: funnelwise {command}"), last
 
 
+def test_help_paragraphs_wrap_at_the_terminal_not_at_the_source():
+    """A docstring's line breaks do not show: at 200 columns a paragraph is one line."""
+    lines = [line.strip() for line in run("project", "--help", COLUMNS="200").stdout.splitlines()]
+    assert ("From a workspace, a period not yet over adds what is won and open as of the data's "
+            "today, and a rate that changed recently is planned at its rate since the change."
+            ) in lines
+
+
 def test_review_help_shows_the_forms_to_type():
     text = run("review", "--help").stdout
     assert "--as-of                     YYYY-MM-DD" in text

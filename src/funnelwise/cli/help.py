@@ -88,10 +88,19 @@ class Group(TyperGroup):
 def split_example(doc: str | None) -> tuple[str, str]:
     """A docstring's description and its "Example:" paragraph (empty when it has none)."""
     text = inspect.cleandoc(doc or "")
-    paragraphs = text.split("\n\n")
+    paragraphs = [_flowed(p) for p in text.split("\n\n")]
     found = [p for p in paragraphs if p.startswith(EXAMPLE)]
     rest = "\n\n".join(p for p in paragraphs if not p.startswith(EXAMPLE))
     return rest, "\n\n".join(found)
+
+
+def _flowed(paragraph: str) -> str:
+    """A paragraph of prose as one line, for the help to wrap at the terminal's width (its
+    source line breaks would otherwise show); a list or an indented block keeps its lines."""
+    lines = paragraph.split("\n")
+    if any(line.startswith(("-", "*", " ")) for line in lines):
+        return paragraph
+    return " ".join(lines)
 
 
 class App(typer.Typer):

@@ -130,6 +130,9 @@ def test_project_from_the_workspace_with_a_csv_plan(ws_path, tmp_path):
     assert ana["expected_revenue"] == pytest.approx(7.5 * weeks * 350 / 3)
     assert ana["attainment"] == pytest.approx(7.5 * weeks * 350 / 3 / 700)
     assert ana["p10"] <= ana["p50"] <= ana["p90"]
+    # a quarter over by the data's today: all of it is the plan's flow, over every week
+    assert (ana["won_already"], ana["open_expected"], ana["flow_weeks"]) == (0, 0, None)
+    assert ana["flow_expected"] == pytest.approx(ana["expected_revenue"])
     assert set(rows) == {"ana", "ben"}
 
 
@@ -170,3 +173,7 @@ def test_project_of_a_period_to_come_adds_the_pipeline(ws_path, tmp_path):
     assert (pipe.won, len(pipe.amounts)) == (400, 0)
     flow = 50 * 0.3 / 3 * 1 * (2 / 3) * pipe.flow_weeks * 187.5
     assert ben["expected_revenue"] == pytest.approx(400 + flow)
+    # the JSON says where the revenue comes from, as the sentence above does
+    assert (ben["won_already"], ben["open_expected"]) == (400, 0)
+    assert ben["flow_expected"] == pytest.approx(flow)
+    assert ben["flow_weeks"] == pytest.approx(pipe.flow_weeks)

@@ -77,6 +77,7 @@ class Projection:
     start_volume_needed: float
     pipeline_expected: float = 0.0
     flow_weeks: float | None = None
+    won: float = 0.0
 
     @property
     def attainment(self) -> float:
@@ -168,6 +169,7 @@ def _closed_form(f: RepFunnel, t: Target, plan: PlanVolumes,
         rate_needed=f.rates[b].value * scale,
         start_volume_needed=plan.per_week[f.steps[start]] * scale,
         pipeline_expected=held, flow_weeks=pipe.flow_weeks if pipe is not None else None,
+        won=pipe.won if pipe is not None else 0.0,
     )
 
 

@@ -77,6 +77,8 @@ def projection_record(p: Projection, *, by: str | None = None) -> Record:
         "binding_rate": p.binding_rate, "rate_needed": _num(p.rate_needed),
         "start_volume_needed": _num(p.start_volume_needed),
         "extra_start_volume": _num(p.start_volume_needed - p.start_volume),
+        "won_already": p.won, "open_expected": p.pipeline_expected - p.won,
+        "flow_expected": p.expected_revenue - p.pipeline_expected, "flow_weeks": p.flow_weeks,
         "steps": [{"step": s.step, "rate": s.rate, "reference_rate": s.reference_rate,
                    "planned_per_week": s.planned_per_week,
                    "expected_per_week": s.expected_per_week} for s in p.steps],

@@ -166,3 +166,25 @@ def test_open_deals_move_with_the_uncertain_win_rate():
     a, b = project([exact, vague], [t, t], [plan, plan], draws=20_000)
     assert a.expected_revenue == b.expected_revenue == pytest.approx(800_000)
     assert b.p90 - b.p10 > 1.3 * (a.p90 - a.p10)
+
+
+def test_the_audit_table_says_when_no_rate_is_needed_or_none_suffices():
+    """Won and open 2.5M against a 2.4M target: no rate needed. With nothing held, a target
+    of 20x the plan's 1.44M needs the binding step (conversation -> meeting, 24%) at
+    24% x 19.9 (the flow must bring all of it), over 100%: say so, and point at the volume."""
+    from rich.console import Console
+
+    from funnelwise.presentation.plan import projection_table
+
+    f, t, plan = seed_case()
+    covered = with_pipeline(f, 2_500_000, [], [], weeks=4.0)
+    short = Target(quota=20 * 1_440_000, weeks=48)
+    audits = [*project([covered], [t], [plan], outcome_noise=False),
+              *project([f], [short], [plan], outcome_noise=False)]
+    assert audits[0].rate_needed == 0 and audits[1].rate_needed > 1
+    console = Console(width=160, record=True)
+    console.print(projection_table(audits, "audit"))
+    text = console.export_text()
+    assert "24.0% → none needed" in text and "24.0% → over 100%" in text
+    assert "what is won and open covers the target" in text
+    assert "the weekly volume at the top (Or top/wk) can" in text

@@ -209,9 +209,24 @@ def projection_table(projections: Sequence[Projection], title: str,
     rows = [{"rep": _who(p.key, names), "expected": p.expected_revenue,
              "attainment": p.attainment, "range": f"{fmt.money(p.p10)}–{fmt.money(p.p90)}",
              "prob_target": p.prob_target, "binding_step": p.binding_step,
-             "rates": f"{fmt.pct(p.binding_rate)} → {fmt.pct(p.rate_needed)}",
+             "rates": f"{fmt.pct(p.binding_rate)} → {_needed(p.rate_needed)}",
              "top": p.start_volume_needed} for p in projections]
-    return grid(title, PROJECTION, rows)
+    notes = [n for n, shown in (
+        (f"{NO_RATE}: what is won and open covers the target without the flow",
+         any(p.rate_needed <= 0 for p in projections)),
+        ("over 100%: no rate at the binding step alone reaches the target; the weekly volume "
+         "at the top (Or top/wk) can", any(p.rate_needed > 1 for p in projections))) if shown]
+    return grid(title, PROJECTION, rows, notes=notes)
+
+
+NO_RATE = "none needed"
+
+
+def _needed(rate: float) -> str:
+    """The rate that would reach target, in words where no rate is one to aim at."""
+    if rate <= 0:
+        return NO_RATE
+    return "over 100%" if rate > 1 else fmt.pct(rate)
 
 
 FLOW = (

@@ -177,3 +177,28 @@ def test_project_of_a_period_to_come_adds_the_pipeline(ws_path, tmp_path):
     assert (ben["won_already"], ben["open_expected"]) == (400, 0)
     assert ben["flow_expected"] == pytest.approx(flow)
     assert ben["flow_weeks"] == pytest.approx(pipe.flow_weeks)
+
+
+def test_the_plan_marks_the_weeks_already_past(ws_path):
+    """As of the data's today (2026-04-02), ben's 2026-Q2 plan asks for outreach from the week
+    of 2026-01-26 to that of 2026-04-27 (a step's weeks begin its lead time before the
+    quarter), the slowest deals' from 2025-12-22: every step's weeks had begun by then and
+    every "Start by" day is past. The title says the day and a note says what it means."""
+    result = runner.invoke(app, ["plan", "--workspace", str(ws_path), "--period", "2026-Q2"],
+                           env={"COLUMNS": "220"})
+    assert result.exit_code == 0, result.output
+    text = result.stdout
+    assert "Plan for 2026-Q2 as of 2026-04-02:" in text
+    outreach = next(line for line in text.splitlines() if "outreach" in line)
+    assert "2026-01-26 to 2026-04-27 (begun)" in outreach and "2025-12-22 (past)" in outreach
+    table = text.split("1 of 1 plans")[0]
+    assert table.count("(begun)") == 5 and table.count("(past)") == 5
+    flat = " ".join(text.split())
+    assert ("1 of 1 plans ask for activity in weeks before the data's today (2026-04-02)"
+            in flat)
+    assert "`--period 2026-Q3` plans the next one" in flat
+    # 2026-Q1 was over by then: each of its plans' five steps had ended, and started
+    n = len(plan_json(ws_path, "--period", "2026-Q1")["rows"])
+    over = runner.invoke(app, ["plan", "--workspace", str(ws_path), "--period", "2026-Q1"],
+                         env={"COLUMNS": "220"}).stdout.split(f"{n} of {n} plans")[0]
+    assert n == 2 and over.count("(past)") == 10 * n and "(begun)" not in over

@@ -32,7 +32,7 @@ from funnelwise.cli.common import (
     user_errors,
 )
 from funnelwise.errors import UserError
-from funnelwise.formats import count, pct
+from funnelwise.formats import count, date, pct
 from funnelwise.metrics.shrinkage import DEFAULT_LEVEL
 from funnelwise.metrics.span import data_span
 from funnelwise.periods import Period, default_period, parse_period
@@ -194,9 +194,11 @@ def _plan_output(plans: PlanSet, answer: Answer, names: dict[str, str]) -> Outpu
     t = base[0].target
     period = f" for {t.period.label}" if t.period else ""
     weeks = f"{t.weeks:.1f}".removesuffix(".0")
+    as_of = f" as of {date(answer.as_of)}" if answer.as_of else ""
     return render.plan_output(base, alt, roll, doc=doc, by=plans.by,
-                              title=f"Plan{period}: {weeks} selling weeks",
-                              what_if=plans.what_if.label, plan_notes=plans.notes, names=names)
+                              title=f"Plan{period}{as_of}: {weeks} selling weeks",
+                              what_if=plans.what_if.label, plan_notes=plans.notes, names=names,
+                              as_of=answer.as_of)
 
 
 def _volumes(volume: Sequence[str] | None, volumes: Path | None, steps: Sequence[str],

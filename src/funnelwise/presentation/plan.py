@@ -15,6 +15,7 @@ import pandas as pd
 from rich.console import RenderableType
 
 from funnelwise import formats as fmt
+from funnelwise.periods import following
 from funnelwise.plan.project import Projection
 from funnelwise.plan.reverse import RepPlan, StepNeed
 from funnelwise.plan.rollup import Rollup
@@ -110,10 +111,14 @@ def _need(v: float, lo: float, hi: float) -> str:
     return f"{shown} ({fmt.count(lo, up=True)}–{fmt.count(hi, up=True)})"
 
 
-def _weeks(s: StepNeed) -> str:
+def _weeks(s: StepNeed, as_of: dt.date | None = None) -> str:
+    """The weeks a step must happen in, marked "(past)" when they ended before the day the
+    plan is read as of and "(begun)" when they started before it."""
     if s.start_week is None or s.end_week is None:
         return "–" if s.lead_days is None else f"{fmt.days(s.lead_days, unit=True)} before"
-    return f"{fmt.date(s.start_week)} to {fmt.date(s.end_week)}"
+    mark = "" if as_of is None or s.start_week >= as_of else (
+        PAST if s.end_week < as_of else " (begun)")
+    return f"{fmt.date(s.start_week)} to {fmt.date(s.end_week)}{mark}"
 
 
 PLAN = (
@@ -127,7 +132,17 @@ PLAN = (
 )
 
 
-def plan_rows(plans: Sequence[RepPlan], names: Names | None = None) -> list[Record]:
+PAST = " (past)"
+
+
+def _by(day: dt.date | None, as_of: dt.date | None) -> str:
+    """A start date, marked when it is before the day the plan is read as of."""
+    past = day is not None and as_of is not None and day < as_of
+    return fmt.date(day) + (PAST if past else "")
+
+
+def plan_rows(plans: Sequence[RepPlan], names: Names | None = None,
+              as_of: dt.date | None = None) -> list[Record]:
     rows = []
     for p in plans:
         for j, s in enumerate(p.steps):
@@ -136,18 +151,39 @@ def plan_rows(plans: Sequence[RepPlan], names: Names | None = None) -> list[Reco
                 "rep": head[j] if j < 2 else "", "step": fmt.words(s.step),
                 "rate": fmt.pct(s.rate),
                 "per_week": _need(s.per_week, s.per_week_lo, s.per_week_hi),
-                "total": fmt.count(s.total_needed, up=True), "when": _weeks(s),
-                "start_by": fmt.date(s.earliest_week), "_end": j == len(p.steps) - 1})
+                "total": fmt.count(s.total_needed, up=True), "when": _weeks(s, as_of),
+                "start_by": _by(s.earliest_week, as_of), "_end": j == len(p.steps) - 1})
     return rows
 
 
-def plan_table(plans: Sequence[RepPlan], title: str, names: Names | None = None) -> Grid:
+def late_note(plans: Sequence[RepPlan], as_of: dt.date | None) -> tuple[str, ...]:
+    """When steps had to start before the day the plan is read as of: how many, and what
+    that means for the period."""
+    if as_of is None:
+        return ()
+    late = [p for p in plans if any(s.start_week is not None and s.start_week < as_of
+                                    for s in p.steps)]
+    if not late:
+        return ()
+    period = plans[0].target.period
+    label = period.label if period else "the period"
+    after = f" (`--period {following(period).label}` plans the next one)" if period else ""
+    return (f"{fmt.count(len(late))} of {fmt.count(len(plans))} plans ask for activity in weeks "
+            f"before the data's today ({fmt.date(as_of)}), marked (past) or (begun): what those "
+            f"weeks brought is already in the pipeline; `funnelwise project` audits {label} "
+            f"with it{after}",)
+
+
+def plan_table(plans: Sequence[RepPlan], title: str, names: Names | None = None,
+               as_of: dt.date | None = None) -> Grid:
     """One block per rep: each step's rate, per-week need with its interval, and when.
 
     The rep's quota sits under their name; "When" is the weeks the step must happen in for
-    the revenue to land in the period, "Start by" the earliest start that slow deals need.
+    the revenue to land in the period, "Start by" the earliest start that slow deals need
+    (marked "(past)" before the day the plan is read as of).
     """
-    return grid(title, PLAN, plan_rows(plans, names), ends=lambda r: bool(r["_end"]))
+    return grid(title, PLAN, plan_rows(plans, names, as_of), ends=lambda r: bool(r["_end"]),
+                notes=late_note(plans, as_of))
 
 
 WHAT_IF = (
@@ -247,10 +283,11 @@ def flow_table(p: Projection, names: Names | None = None) -> Grid:
 
 def plan_output(base: Sequence[RepPlan], scenario: Sequence[RepPlan], rollup: Rollup | None,
                 *, doc: Any, title: str, what_if: str, plan_notes: Sequence[str],
-                names: Names | None = None, by: str | None = None) -> Output:
+                names: Names | None = None, by: str | None = None,
+                as_of: dt.date | None = None) -> Output:
     """A plan: JSON as given, one CSV row per (rep, step), the plan, what-if and roll-up."""
     records = [plan_record(x, by=by) for x in (*base, *scenario)]
-    show: list[RenderableType] = [plan_table(base, title, names)]
+    show: list[RenderableType] = [plan_table(base, title, names, as_of)]
     if scenario:
         show.append(what_if_table(base, scenario, what_if, names))
     if rollup:

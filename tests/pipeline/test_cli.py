@@ -68,6 +68,16 @@ def test_review_table_for_one_rep(coverage_path):
     assert result.exit_code == 0, result.output
     assert "lo1" in result.stdout and "hi1" not in result.stdout
     assert "Qualify out: 0 deals" in result.stdout
+    # one rep's review names them once, above the table, and says how to see every deal
+    first = run("review", "-w", str(coverage_path), "--as-of", "2026-07-01", "--rep", "lo",
+                "--limit", "1").stdout
+    flat = " ".join(first.split())
+    assert "Open deals of Lou Low (lo), largest first (1 of 3;" in flat
+    assert "2 smaller deals not shown: --limit 0 shows every one" in flat
+    assert "Rep" not in first.split("Pipeline value")[0]
+    every = run("review", "-w", str(coverage_path), "--as-of", "2026-07-01", "--rep", "lo",
+                "--limit", "0").stdout
+    assert "(3 of 3;" in " ".join(every.split()) and "not shown" not in every
 
 
 def test_unknown_rep_is_a_user_error(coverage_path):

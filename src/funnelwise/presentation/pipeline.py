@@ -110,8 +110,16 @@ DEALS = (
 )
 
 
-def deals_view(deals: pd.DataFrame, title: str, names: Names | None = None) -> Any:
-    return grid(title, DEALS, with_names(records(deals), names or {}, ("rep",)), lines=True)
+def deals_view(deals: pd.DataFrame, title: str, names: Names | None = None, *,
+               total: int | None = None, one_rep: bool = False) -> Any:
+    """Deals with their flags (`total`: how many there are when `deals` is the first few;
+    `one_rep`: all of one rep's, who is then not repeated on every row)."""
+    cols = tuple(c for c in DEALS if not (one_rep and c.header == "Rep"))
+    left = (total or 0) - len(deals)
+    more = (f"{fmt.count(left)} smaller {'deal' if left == 1 else 'deals'} not shown: "
+            "--limit 0 shows every one",) if left > 0 else ()
+    return grid(title, cols, with_names(records(deals), names or {}, ("rep",)), lines=True,
+                notes=more)
 
 
 TOTALS = (
@@ -139,13 +147,16 @@ def review_view(rv: Review, *, limit: int, names: Names | None = None) -> Output
     deals = rv.deals.sort_values(["amount", "opportunity_id"], ascending=[False, True])
     shown = deals.head(limit) if limit else deals
     out = rv.qualify_out()
+    whose = f" of {fmt.named(rv.rep, (names or {}).get(rv.rep))}" if rv.rep else ""
     show = (
-        deals_view(shown, f"Open deals, largest first ({len(shown)} of {len(deals)}; "
-                          "✗ disqualifying, • warning)", names),
+        deals_view(shown, f"Open deals{whose}, largest first ({fmt.count(len(shown))} of "
+                          f"{fmt.count(len(deals))}; ✗ disqualifying, • warning)", names,
+                   total=len(deals), one_rep=rv.rep is not None),
         totals_view(rv.totals, names),
         deals_view(out.head(limit) if limit else out,
                    f"Qualify out: {fmt.count(len(out))} deals with a disqualifying flag, "
-                   f"{fmt.money(out['amount'].sum())} at stake", names),
+                   f"{fmt.money(out['amount'].sum())} at stake", names, total=len(out),
+                   one_rep=rv.rep is not None),
         *notes(rv.notes),
     )
 

@@ -188,3 +188,37 @@ def test_the_audit_table_says_when_no_rate_is_needed_or_none_suffices():
     assert "24.0% → none needed" in text and "24.0% → over 100%" in text
     assert "what is won and open covers the target" in text
     assert "the weekly volume at the top (Or top/wk) can" in text
+
+
+def test_a_window_ending_later_in_the_week_of_today_has_begun_not_passed():
+    """2026-Q2 moved back 88 days runs 2026-01-03 to 2026-04-03; the table shows the Mondays
+    (2025-12-29 to 2026-03-30). Read on Thursday 2026-04-02 its last day is still to come."""
+    from funnelwise.periods import parse_period
+    from funnelwise.plan.reverse import StepNeed
+    from funnelwise.presentation.plan import _weeks
+
+    q2 = parse_period("2026-Q2")
+    step = StepNeed(step="outreach", rate=0.1, rate_lo=0.1, rate_hi=0.1, total_needed=10,
+                    total_lo=10, total_hi=10, weeks=13, lead_days=88,
+                    start_week=dt.date(2025, 12, 29), end_week=dt.date(2026, 3, 30))
+    assert _weeks(step, q2, dt.date(2026, 4, 2)) == "2025-12-29 to 2026-03-30 (begun)"
+    assert _weeks(step, q2, dt.date(2026, 4, 4)) == "2025-12-29 to 2026-03-30 (past)"
+    assert _weeks(step, q2, dt.date(2026, 1, 3)) == "2025-12-29 to 2026-03-30"
+
+
+def test_no_flow_in_time_is_said_and_points_at_no_volume():
+    """Nothing held and no week of flow landing in the period: no rate and no volume close
+    the 2.4M gap, and the note says so rather than pointing at the top step's volume."""
+    from rich.console import Console
+
+    from funnelwise.presentation.plan import projection_table
+
+    f, t, plan = seed_case()
+    (p,) = project([with_pipeline(f, 0.0, [], [], weeks=0.0)], [t], [plan],
+                   outcome_noise=False)
+    assert p.rate_needed == float("inf")
+    console = Console(width=160, record=True)
+    console.print(projection_table([p], "audit"))
+    text = " ".join(console.export_text().split())
+    assert "24.0% → no flow in time" in text and "none of the plan's wins" in text
+    assert "(Or top/wk) can" not in text

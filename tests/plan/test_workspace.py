@@ -194,11 +194,19 @@ def test_the_plan_marks_the_weeks_already_past(ws_path):
     table = text.split("1 of 1 plans")[0]
     assert table.count("(begun)") == 5 and table.count("(past)") == 5
     flat = " ".join(text.split())
-    assert ("1 of 1 plans ask for activity in weeks before the data's today (2026-04-02)"
-            in flat)
-    assert "`--period 2026-Q3` plans the next one" in flat
-    # 2026-Q1 was over by then: each of its plans' five steps had ended, and started
+    assert ("1 of 1 plans ask for activity before the data's today (2026-04-02), marked "
+            "(past) or (begun): what those days brought is already in the pipeline; "
+            "`funnelwise project` audits 2026-Q2 with it (`--period 2026-Q3` plans the next "
+            "one)") in flat
+    # 2026-Q1 was over by then: each of its plans' five steps had ended (the won step's last
+    # day is 2026-03-31, in the week of 2026-03-30 that the table shows), and no pipeline
+    # is offered for a quarter that is over
     n = len(plan_json(ws_path, "--period", "2026-Q1")["rows"])
-    over = runner.invoke(app, ["plan", "--workspace", str(ws_path), "--period", "2026-Q1"],
-                         env={"COLUMNS": "220"}).stdout.split(f"{n} of {n} plans")[0]
+    text = runner.invoke(app, ["plan", "--workspace", str(ws_path), "--period", "2026-Q1"],
+                         env={"COLUMNS": "220"}).stdout
+    over = text.split(f"{n} of {n} plans")[0]
     assert n == 2 and over.count("(past)") == 10 * n and "(begun)" not in over
+    assert "2026-03-30 to 2026-03-30 (past)" not in over and "to 2026-03-30 (past)" in over
+    flat = " ".join(text.split())
+    assert ("2026-Q1 is over by then; `--period 2026-Q2` plans the next one" in flat
+            and "funnelwise project" not in flat)

@@ -15,7 +15,7 @@ import pandas as pd
 from rich.console import RenderableType
 
 from funnelwise import formats as fmt
-from funnelwise.periods import following
+from funnelwise.periods import Period, following
 from funnelwise.plan.project import Projection
 from funnelwise.plan.reverse import RepPlan, StepNeed
 from funnelwise.plan.rollup import Rollup
@@ -111,14 +111,29 @@ def _need(v: float, lo: float, hi: float) -> str:
     return f"{shown} ({fmt.count(lo, up=True)}–{fmt.count(hi, up=True)})"
 
 
-def _weeks(s: StepNeed, as_of: dt.date | None = None) -> str:
-    """The weeks a step must happen in, marked "(past)" when they ended before the day the
-    plan is read as of and "(begun)" when they started before it."""
+def _span(s: StepNeed, period: Period | None) -> tuple[dt.date, dt.date] | None:
+    """The first and last day the step must happen on: the period moved back by its lead
+    (the table shows the Mondays of their weeks)."""
+    if period is None or s.lead_days is None:
+        return None
+    lead = dt.timedelta(days=round(s.lead_days))
+    return period.start - lead, period.end - lead
+
+
+def _mark(s: StepNeed, period: Period | None, as_of: dt.date | None) -> str:
+    """" (past)" when the step's days ended before the day the plan is read as of,
+    " (begun)" when they started before it."""
+    span = _span(s, period)
+    if as_of is None or span is None or span[0] >= as_of:
+        return ""
+    return PAST if span[1] < as_of else " (begun)"
+
+
+def _weeks(s: StepNeed, period: Period | None = None, as_of: dt.date | None = None) -> str:
+    """The weeks a step must happen in, marked as `_mark` says."""
     if s.start_week is None or s.end_week is None:
         return "–" if s.lead_days is None else f"{fmt.days(s.lead_days, unit=True)} before"
-    mark = "" if as_of is None or s.start_week >= as_of else (
-        PAST if s.end_week < as_of else " (begun)")
-    return f"{fmt.date(s.start_week)} to {fmt.date(s.end_week)}{mark}"
+    return f"{fmt.date(s.start_week)} to {fmt.date(s.end_week)}{_mark(s, period, as_of)}"
 
 
 PLAN = (
@@ -135,10 +150,13 @@ PLAN = (
 PAST = " (past)"
 
 
+def _late_start(day: dt.date | None, as_of: dt.date | None) -> bool:
+    return day is not None and as_of is not None and day < as_of
+
+
 def _by(day: dt.date | None, as_of: dt.date | None) -> str:
     """A start date, marked when it is before the day the plan is read as of."""
-    past = day is not None and as_of is not None and day < as_of
-    return fmt.date(day) + (PAST if past else "")
+    return fmt.date(day) + (PAST if _late_start(day, as_of) else "")
 
 
 def plan_rows(plans: Sequence[RepPlan], names: Names | None = None,
@@ -151,7 +169,8 @@ def plan_rows(plans: Sequence[RepPlan], names: Names | None = None,
                 "rep": head[j] if j < 2 else "", "step": fmt.words(s.step),
                 "rate": fmt.pct(s.rate),
                 "per_week": _need(s.per_week, s.per_week_lo, s.per_week_hi),
-                "total": fmt.count(s.total_needed, up=True), "when": _weeks(s, as_of),
+                "total": fmt.count(s.total_needed, up=True),
+                "when": _weeks(s, p.target.period, as_of),
                 "start_by": _by(s.earliest_week, as_of), "_end": j == len(p.steps) - 1})
     return rows
 
@@ -161,17 +180,20 @@ def late_note(plans: Sequence[RepPlan], as_of: dt.date | None) -> tuple[str, ...
     that means for the period."""
     if as_of is None:
         return ()
-    late = [p for p in plans if any(s.start_week is not None and s.start_week < as_of
-                                    for s in p.steps)]
+    late = [p for p in plans if any(_mark(s, p.target.period, as_of)
+                                    or _late_start(s.earliest_week, as_of) for s in p.steps)]
     if not late:
         return ()
     period = plans[0].target.period
-    label = period.label if period else "the period"
-    after = f" (`--period {following(period).label}` plans the next one)" if period else ""
-    return (f"{fmt.count(len(late))} of {fmt.count(len(plans))} plans ask for activity in weeks "
-            f"before the data's today ({fmt.date(as_of)}), marked (past) or (begun): what those "
-            f"weeks brought is already in the pipeline; `funnelwise project` audits {label} "
-            f"with it{after}",)
+    head = (f"{fmt.count(len(late))} of {fmt.count(len(plans))} plans ask for activity before "
+            f"the data's today ({fmt.date(as_of)}), marked (past) or (begun)")
+    if period is None:
+        return (f"{head}: what those days brought is already in the pipeline",)
+    after = f"`--period {following(period).label}` plans the next one"
+    if period.end < as_of:
+        return (f"{head}: {period.label} is over by then; {after}",)
+    return (f"{head}: what those days brought is already in the pipeline; `funnelwise project` "
+            f"audits {period.label} with it ({after})",)
 
 
 def plan_table(plans: Sequence[RepPlan], title: str, names: Names | None = None,
@@ -251,17 +273,23 @@ def projection_table(projections: Sequence[Projection], title: str,
         (f"{NO_RATE}: what is won and open covers the target without the flow",
          any(p.rate_needed <= 0 for p in projections)),
         ("over 100%: no rate at the binding step alone reaches the target; the weekly volume "
-         "at the top (Or top/wk) can", any(p.rate_needed > 1 for p in projections))) if shown]
+         "at the top (Or top/wk) can", any(1 < p.rate_needed < math.inf for p in projections)),
+        (f"{NO_FLOW}: none of the plan's wins would land inside the period, so no rate or "
+         "volume closes the gap", any(p.rate_needed == math.inf for p in projections)),
+    ) if shown]
     return grid(title, PROJECTION, rows, notes=notes)
 
 
 NO_RATE = "none needed"
+NO_FLOW = "no flow in time"
 
 
 def _needed(rate: float) -> str:
     """The rate that would reach target, in words where no rate is one to aim at."""
     if rate <= 0:
         return NO_RATE
+    if rate == math.inf:
+        return NO_FLOW
     return "over 100%" if rate > 1 else fmt.pct(rate)
 
 

@@ -112,7 +112,7 @@ def test_the_sql_is_compiled_only_for_explain(coverage_path, monkeypatch):
     assert "review" in compiled
 
 
-@pytest.mark.parametrize("command", ["review", "winrates"])
+@pytest.mark.parametrize("command", ["review", "winrates", "forecast", "repeatability"])
 def test_the_explained_sql_is_the_same_on_every_run(coverage_path, command):
     """--explain prints the same text whatever the interpreter's hash seed (column lists
     dropped by set, in-memory tables' generated names)."""

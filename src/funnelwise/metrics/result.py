@@ -60,9 +60,25 @@ def sql_of(expr: ir.Expr) -> str:
         return "(this backend does not expose SQL)"
 
 
+def numbered(text: str, expr: ir.Expr) -> str:
+    """`text` (the SQL of `expr`) with its in-memory tables' generated names, which differ on
+    every run, numbered as they appear: `rows_1`, `rows_2`..."""
+    import ibis.expr.operations as ops
+
+    names = {t.name for t in expr.op().find(ops.InMemoryTable)}
+    for i, name in enumerate(sorted((n for n in names if n in text), key=text.find), 1):
+        text = text.replace(name, f"rows_{i}")
+    return text
+
+
+def explained_sql(expr: ir.Expr) -> str:
+    """The SQL --explain shows for `expr`: `sql_of`, the same on every run."""
+    return numbered(sql_of(expr), expr)
+
+
 def deferred_sql(expr: ir.Expr) -> Callable[[], str]:
-    """`sql_of(expr)`, compiled when first called (for `MetricResult.sql`)."""
-    return partial(sql_of, expr)
+    """`explained_sql(expr)`, compiled when first called (for `MetricResult.sql`)."""
+    return partial(explained_sql, expr)
 
 
 def sql_reading(expr: ir.Expr, views: dict[str, ir.Expr] | None = None) -> str:
@@ -95,11 +111,7 @@ def sql_reading(expr: ir.Expr, views: dict[str, ir.Expr] | None = None) -> str:
         tree.set(key, exp.With(expressions=ctes))
     else:
         existing.set("expressions", [*ctes, *existing.expressions])
-    out = tree.sql(dialect=dialect, pretty=True)
-    # the in-memory tables' generated names differ on every run: number them as they appear
-    for i, name in enumerate(sorted(tables, key=out.find), 1):
-        out = out.replace(name, f"rows_{i}")
-    return out
+    return numbered(tree.sql(dialect=dialect, pretty=True), expr)
 
 
 def _rows_of(table: Any) -> Any:

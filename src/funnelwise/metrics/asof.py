@@ -111,17 +111,25 @@ def _rank(stage: ir.StringValue, stages: tuple[str, ...]) -> ir.IntegerValue:
     return stage.cases(*[(s, i) for i, s in enumerate(stages)], else_=-1)
 
 
-def history_at(crm: Crm, origins: ir.Table) -> ir.Table:
-    """Stage history rows entered before each origin, with an `origin` column."""
-    h = crm.stage_history
+def _of(table: ir.Table, deals: ir.Table | None) -> ir.Table:
+    """`table`'s rows of the `deals` (all when None)."""
+    if deals is None:
+        return table
+    return table.semi_join(deals, table.opportunity_id == deals.opportunity_id)
+
+
+def history_at(crm: Crm, origins: ir.Table, deals: ir.Table | None = None) -> ir.Table:
+    """Stage history rows entered before each origin, with an `origin` column (of `deals`
+    only when given: a table with an `opportunity_id` column)."""
+    h = _of(crm.stage_history, deals)
     j = h.inner_join(origins.select("origin"), h.entered_at < origins.origin)
     return j.select("origin", "opportunity_id", "stage", "entered_at")
 
 
-def _last_stage(crm: Crm, origins: ir.Table) -> ir.Table:
+def _last_stage(crm: Crm, origins: ir.Table, deals: ir.Table | None = None) -> ir.Table:
     """Per (origin, deal with open-stage history before it): the last open stage entered and
     when (`_stage`, `_entered`), and whether it has any history then (`_known`)."""
-    h = history_at(crm, origins)
+    h = history_at(crm, origins, deals)
     known = h.group_by(_opp=h.opportunity_id, _origin=h.origin).aggregate(_known=h.count())
     h = h.filter(is_open_stage(h.stage, crm.funnel))
     order = h.entered_at.epoch_seconds() * 1000 + _rank(h.stage, crm.funnel.stages)
@@ -131,10 +139,11 @@ def _last_stage(crm: Crm, origins: ir.Table) -> ir.Table:
         "_opp", "_origin", "_known", "_stage", "_entered")
 
 
-def _close_dates(crm: Crm, origins: ir.Table) -> ir.Table | None:
-    c = crm.close_date_history
-    if c is None:
+def _close_dates(crm: Crm, origins: ir.Table, deals: ir.Table | None = None
+                 ) -> ir.Table | None:
+    if crm.close_date_history is None:
         return None
+    c = _of(crm.close_date_history, deals)
     j = c.inner_join(origins.select("origin"), c.changed_at < origins.origin)
     return j.group_by(_cid=j.opportunity_id, _corigin=j.origin).aggregate(
         _ecd=j.expected_close_date.argmax(j.changed_at))
@@ -144,11 +153,11 @@ SNAPSHOT = {"_sstage": "stage", "_samount": "amount", "_secd": "expected_close_d
             "_sowner": "owner_rep_id", "_scat": "forecast_category"}
 
 
-def _snapshots(crm: Crm, origins: ir.Table) -> ir.Table | None:
+def _snapshots(crm: Crm, origins: ir.Table, deals: ir.Table | None = None) -> ir.Table | None:
     """Per (deal, origin): what the last import on or before the origin's day saw of it."""
-    s = crm.snapshots
-    if s is None:
+    if crm.snapshots is None:
         return None
+    s = _of(crm.snapshots, deals)
     j = s.inner_join(origins.select("origin"), s.captured_at.cast("timestamp") <= origins.origin)
     order = j.captured_at.cast("timestamp").epoch_seconds()
     return j.group_by(_sid=j.opportunity_id, _sorigin=j.origin).aggregate(
@@ -159,22 +168,30 @@ def _first_stage(funnel: Funnel) -> ir.StringValue:
     return ibis.literal(funnel.stages[0] if funnel.stages else None, type="string")
 
 
-def opportunities_at(crm: Crm, origins: ir.Table, *, today: dt.date | None = None
-                     ) -> ir.Table:
+def opportunities_at(crm: Crm, origins: ir.Table, *, today: dt.date | None = None,
+                     open_from: ir.TimestampScalar | None = None) -> ir.Table:
     """Opportunities as they stood at the start of each origin, with an `origin` column and
     `stage_entered_at`, `bare` (see the module's rules). `today` is the data's (computed when
-    not given)."""
+    not given). With `open_from` (no later than the first origin), deals won or lost before it
+    are left out, and their histories are not read: a caller that keeps the open deals only
+    gets the same rows, sooner."""
     today = today or data_span(crm).today
     o = crm.opportunities
+    deals = None
+    if open_from is not None:
+        gone = o.status.isin(["won", "lost"]) & (o.closed_at.isnull()
+                                                 | (o.closed_at < open_from))
+        o = o.filter(~gone)
+        deals = o.select("opportunity_id")
     j = o.inner_join(origins.select("origin"),
                      (o.created_at < origins.origin)
                      | (o.created_at.isnull() & (origins.origin >= cutoff(today))))
-    last = _last_stage(crm, origins)
+    last = _last_stage(crm, origins, deals)
     j = j.left_join(last, (j.opportunity_id == last._opp) & (j.origin == last._origin))
-    dates = _close_dates(crm, origins)
+    dates = _close_dates(crm, origins, deals)
     if dates is not None:
         j = j.left_join(dates, (j.opportunity_id == dates._cid) & (j.origin == dates._corigin))
-    seen = _snapshots(crm, origins)
+    seen = _snapshots(crm, origins, deals)
     if seen is not None:
         j = j.left_join(seen, (j.opportunity_id == seen._sid) & (j.origin == seen._sorigin))
     now = j.origin >= cutoff(today)
@@ -217,10 +234,13 @@ def _past(j: ir.Table, funnel: Funnel, now: ir.BooleanValue) -> dict[str, ir.Val
     return out
 
 
-def opportunities_as_of(crm: Crm, day: dt.date, *, today: dt.date | None = None) -> ir.Table:
+def opportunities_as_of(crm: Crm, day: dt.date, *, today: dt.date | None = None,
+                        open_only: bool = False) -> ir.Table:
     """Opportunities as they stood at the start of `day` (the table's columns, then
-    `stage_entered_at` and `bare`)."""
-    return opportunities_at(crm, origin_table([day]), today=today).drop("origin")
+    `stage_entered_at` and `bare`); with `open_only`, those open then."""
+    t = opportunities_at(crm, origin_table([day]), today=today,
+                         open_from=cutoff(day) if open_only else None).drop("origin")
+    return t.filter(t.status == "open") if open_only else t
 
 
 def crm_as_of(crm: Crm, day: dt.date, *, today: dt.date | None = None) -> Crm:

@@ -34,9 +34,10 @@ def state_of(stage: ir.StringValue, stages: tuple[str, ...]) -> ir.IntegerValue:
 
 
 def _entries(crm: Crm, origins: ir.Table, opps: ir.Table) -> ir.Table:
-    """Open-stage entries before each origin (history, or one entry at creation)."""
+    """Open-stage entries before each origin (history, or one entry at creation), of the
+    deals of `opps` only: the windows below then run over their history alone."""
     stages = crm.funnel.stages
-    h = history_at(crm, origins)
+    h = history_at(crm, origins, opps.select("opportunity_id"))
     h = h.filter(h.stage.isin(list(stages) or [""]))
     recorded = h.select("origin", "opportunity_id", state=state_of(h.stage, stages),
                         t=h.entered_at)

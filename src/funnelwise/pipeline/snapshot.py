@@ -32,8 +32,7 @@ def open_deals(crm: Crm, at: AsOf) -> ir.Table:
     The result is a view (a named subquery), so rules can join it with other expressions over
     the same tables.
     """
-    t = opportunities_as_of(crm, at.day, today=at.today)
-    t = t.filter(t.status == "open")
+    t = opportunities_as_of(crm, at.day, today=at.today, open_only=True)
     return t.select(
         "opportunity_id", rep=t.owner_rep_id, amount=t.amount.fill_null(0.0),
         created_at=t.created_at, stage=t.stage, stage_entered_at=t.stage_entered_at,

@@ -273,8 +273,8 @@ def age_at(o: ir.Table) -> ir.FloatingValue:
 
 def bare_count(crm: Crm, day: dt.date, *, today: dt.date | None = None) -> int:
     """Open deals as of `day` with no stage history before it: placed at the first stage."""
-    o = opportunities_as_of(crm, day, today=today)
-    return int(o.filter(o.status == "open", o.bare).count().execute())
+    o = opportunities_as_of(crm, day, today=today, open_only=True)
+    return int(o.filter(o.bare).count().execute())
 
 
 __all__ = ["AsOf", "Span", "as_date", "as_of", "bare_count", "crm_as_of", "cutoff",

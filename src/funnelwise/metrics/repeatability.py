@@ -137,8 +137,7 @@ def value_win_rate(crm: Crm, as_of: dt.date) -> ir.Table:
 
 def pipeline_by_period(crm: Crm, as_of: dt.date, periods: list[Period]) -> ir.Table:
     """Open deals as of `as_of` per next period by expected close date (or undated)."""
-    o = opportunities_as_of(crm, as_of)
-    o = o.filter(o.status == "open")
+    o = opportunities_as_of(crm, as_of, open_only=True)
     label = ibis.literal(UNDATED)
     for p in reversed(periods):
         inside = (o.expected_close_date >= p.start) & (o.expected_close_date <= p.end)

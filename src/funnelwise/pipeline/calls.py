@@ -64,8 +64,8 @@ class Calls:
 
 def _open_called(crm: Crm, day: dt.date, today: dt.date, period: Period) -> pd.DataFrame:
     """Open deals at `day` expected by the period's end that carry a forecast category."""
-    o = opportunities_as_of(crm, day, today=today)
-    o = o.filter(o.status == "open", o.forecast_category.notnull())
+    o = opportunities_as_of(crm, day, today=today, open_only=True)
+    o = o.filter(o.forecast_category.notnull())
     d = o.select("opportunity_id", "owner_rep_id", "amount", "expected_close_date",
                  "forecast_category").to_pandas()
     return d[in_period(d, period, day)].reset_index(drop=True)

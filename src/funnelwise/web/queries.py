@@ -28,8 +28,8 @@ def rep_rows(crm: Crm) -> ir.Table:
 def open_deals(crm: Crm, rep_id: str, at: AsOf) -> ir.Table:
     """The rep's deals open as of `at` (the one as-of view, as `review --as-of` reads it),
     largest first, with the account name and age in days at that day."""
-    o, a = opportunities_as_of(crm, at.day, today=at.today), crm.accounts
-    o = o.filter(o.owner_rep_id == rep_id, o.status == "open")
+    o, a = opportunities_as_of(crm, at.day, today=at.today, open_only=True), crm.accounts
+    o = o.filter(o.owner_rep_id == rep_id)
     names = a.select(_acc=a.account_id, _acc_name=a.name)
     j = o.left_join(names, o.account_id == names._acc)
     age = days_between(at.cut, j.created_at)

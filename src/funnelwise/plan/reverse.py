@@ -108,10 +108,15 @@ def requirement_draws(funnels: list[RepFunnel], quotas: np.ndarray, *, draws: in
     return required(quotas[:, None], deal, rates)
 
 
+def moved(period_day: dt.date, lead: float) -> dt.date:
+    """The day a step with lead time `lead` (days) must happen on for a win on `period_day`."""
+    return period_day - dt.timedelta(days=round(lead))
+
+
 def _week(period_day: dt.date | None, lead: float | None) -> dt.date | None:
     if period_day is None or lead is None:
         return None
-    return monday(period_day - dt.timedelta(days=round(lead)))
+    return monday(moved(period_day, lead))
 
 
 def _step_need(f: RepFunnel, t: Target, j: int, totals: np.ndarray, bounds: np.ndarray,

@@ -17,7 +17,7 @@ from rich.console import RenderableType
 from funnelwise import formats as fmt
 from funnelwise.periods import Period, following
 from funnelwise.plan.project import Projection
-from funnelwise.plan.reverse import RepPlan, StepNeed
+from funnelwise.plan.reverse import RepPlan, StepNeed, moved
 from funnelwise.plan.rollup import Rollup
 from funnelwise.presentation.output import Output, notes
 from funnelwise.presentation.tables import Col, Grid, field, grid
@@ -116,8 +116,7 @@ def _span(s: StepNeed, period: Period | None) -> tuple[dt.date, dt.date] | None:
     (the table shows the Mondays of their weeks)."""
     if period is None or s.lead_days is None:
         return None
-    lead = dt.timedelta(days=round(s.lead_days))
-    return period.start - lead, period.end - lead
+    return moved(period.start, s.lead_days), moved(period.end, s.lead_days)
 
 
 def _mark(s: StepNeed, period: Period | None, as_of: dt.date | None) -> str:

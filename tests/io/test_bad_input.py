@@ -333,6 +333,32 @@ def test_a_table_the_workspace_holds_need_not_come_again(org, ws, tmp_path):
     assert imported(ws, folder)[0] == 0
 
 
+# ---------------------------------------------------------------- keys
+
+
+def test_a_key_repeated_far_into_a_file_in_key_order_is_refused(org, ws, tmp_path):
+    """The simulator's activities come in key order, which the import checks in one pass
+    (its first rows decide whether to): a repeat past those rows is still found."""
+    folder = variant(org, tmp_path, "activities.csv", lambda b: b)
+    rows = rows_of(folder / "activities.csv")
+    assert [r["activity_id"] for r in rows] == sorted(r["activity_id"] for r in rows)
+    again = {**rows[2999], "output": "replied" if rows[2999]["output"] != "replied" else "opened"}
+    write_rows(folder / "activities.csv", [*rows[:3000], again, *rows[3000:]])
+    refused(ws, folder, f"activities.csv row 3001, column activity_id: "
+                        f"'{rows[2999]['activity_id']}' repeats the key of activities.csv "
+                        "row 3000 with other values")
+
+
+def test_an_exact_repeat_far_from_its_row_is_collapsed(org, ws, tmp_path):
+    folder = variant(org, tmp_path, "activities.csv", lambda b: b)
+    rows = rows_of(folder / "activities.csv")
+    write_rows(folder / "activities.csv", [*rows, rows[1999]])
+    code, text = imported(ws, folder)
+    assert code == 0, text
+    with duckdb.connect(str(ws), read_only=True) as con:
+        assert con.execute("SELECT count(*) FROM activities").fetchall() == [(len(rows),)]
+
+
 # ---------------------------------------------------------------- one entry per kind
 
 

@@ -100,16 +100,41 @@ def apply_vocabulary(con: duckdb.DuckDBPyConnection, table: Table, staged: str,
 
 
 def summarise(con: duckdb.DuckDBPyConnection, table: Table, name: str) -> Staged:
-    """Rows per part, the checks failed and the keys repeated: one scan of the staged table."""
-    key = ", ".join(quote(k) for k in TABLES[table.name].key)
+    """Rows per part, the checks failed and the keys repeated."""
+    key = TABLES[table.name].key
     parts = ", ".join(f"count(*) FILTER (_part = {i})" for i in range(len(table.parts)))
-    bits, keys, *rows = con.execute(
-        f"SELECT coalesce(bit_or(_bad), 0), count(DISTINCT ({key})), {parts} FROM {name}"
-    ).fetchall()[0]
+    bits, *rows = con.execute(
+        f"SELECT coalesce(bit_or(_bad), 0), {parts} FROM {name}").fetchall()[0]
     counts = {i: int(n) for i, n in enumerate(rows)}
+    total = sum(counts.values())
+    keys = total if ascending(con, name, key) else int(con.execute(
+        f"SELECT count(DISTINCT ({', '.join(quote(k) for k in key)})) FROM {name}"
+    ).fetchall()[0][0])
     differing, surplus = validate.duplicate_count(con, table=table.name, staged=name,
-                                                  rows=sum(counts.values()), keys=int(keys))
+                                                  rows=total, keys=keys)
     return Staged(name=name, rows=counts, bits=int(bits), differing=differing, surplus=surplus)
+
+
+SORTED_SAMPLE = 1000
+"""Rows at the start of a staged table that show whether its keys may be in order."""
+
+
+def ascending(con: duckdb.DuckDBPyConnection, name: str, key: tuple[str, ...]) -> bool:
+    """Whether every key of a table is set and greater than the one before it as the rows
+    are read: then no key repeats, which one pass shows without holding every key in a
+    hash table (exports often come in key order). The first rows decide whether the whole
+    table is worth the pass; rows out of order only mean the keys are counted instead."""
+    columns = ", ".join(quote(k) for k in key)
+    value = f"({columns})" if len(key) > 1 else columns
+    unset = " OR ".join(f"{quote(k)} IS NULL" for k in key)
+
+    def out_of_order(rows: str) -> int:
+        return int(con.execute(
+            f"SELECT count(*) FILTER ({unset} OR _key <= _before) FROM (SELECT {columns}, "
+            f"{value} AS _key, lag({value}) OVER () AS _before FROM {rows})").fetchall()[0][0])
+
+    return (out_of_order(f"(SELECT {columns} FROM {name} LIMIT {SORTED_SAMPLE})") == 0
+            and out_of_order(name) == 0)
 
 
 # ---------------------------------------------------------------- locating problems

@@ -15,8 +15,10 @@ from funnelwise.schema.references import REFERENCES
 def unknown_references(con: duckdb.DuckDBPyConnection) -> list[Problem]:
     """One warning per reference with values found nowhere in its target table (a target
     table with no rows is not checked)."""
-    filled = {r.target_table for r in REFERENCES
-              if con.execute(f"SELECT 1 FROM {r.target_table} LIMIT 1").fetchall()}
+    targets = sorted({r.target_table for r in REFERENCES})
+    probes = ", ".join(f"EXISTS (SELECT 1 FROM {t})" for t in targets)
+    filled = {t for t, rows in zip(targets, con.execute(f"SELECT {probes}").fetchall()[0],
+                                   strict=True) if rows}
     out = []
     for ref in REFERENCES:
         if ref.target_table not in filled:

@@ -99,6 +99,12 @@ def test_dates_are_iso():
     assert f.date(pd.NaT) == "–"
 
 
+def test_a_range_of_days_names_the_year_once_when_it_is_shared():
+    assert f.span(dt.date(2026, 4, 13), dt.date(2026, 7, 13)) == "2026-04-13–07-13"
+    assert f.span(dt.date(2025, 12, 29), pd.Timestamp("2026-03-30")) == "2025-12-29–2026-03-30"
+    assert f.span(dt.date(2026, 4, 13), None) == "2026-04-13 to –"
+
+
 def test_words_and_people():
     assert f.words("sponsor_engaged") == "sponsor engaged"
     assert f.named("R011", "Mateo Campbell") == "Mateo Campbell (R011)"

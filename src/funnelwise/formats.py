@@ -218,6 +218,15 @@ def date(v: Any) -> str:
     return str(v)[:10]
 
 
+def span(first: Any, last: Any) -> str:
+    """Two days as a range, the second without the year they share: '2026-04-13–07-13',
+    '2025-12-29–2026-03-30'."""
+    a, b = date(first), date(last)
+    if MISSING in (a, b):
+        return f"{a} to {b}"
+    return f"{a}–{b[5:]}" if a[:4] == b[:4] else f"{a}–{b}"
+
+
 def text(v: Any) -> str:
     """Text as it is; '' when missing."""
     return "" if missing(v) else str(v)

@@ -201,9 +201,9 @@ def test_a_window_ending_later_in_the_week_of_today_has_begun_not_passed():
     step = StepNeed(step="outreach", rate=0.1, rate_lo=0.1, rate_hi=0.1, total_needed=10,
                     total_lo=10, total_hi=10, weeks=13, lead_days=88,
                     start_week=dt.date(2025, 12, 29), end_week=dt.date(2026, 3, 30))
-    assert _weeks(step, q2, dt.date(2026, 4, 2)) == "2025-12-29 to 2026-03-30 (begun)"
-    assert _weeks(step, q2, dt.date(2026, 4, 4)) == "2025-12-29 to 2026-03-30 (past)"
-    assert _weeks(step, q2, dt.date(2026, 1, 3)) == "2025-12-29 to 2026-03-30"
+    assert _weeks(step, q2, dt.date(2026, 4, 2)) == "2025-12-29–2026-03-30 (begun)"
+    assert _weeks(step, q2, dt.date(2026, 4, 4)) == "2025-12-29–2026-03-30 (past)"
+    assert _weeks(step, q2, dt.date(2026, 1, 3)) == "2025-12-29–2026-03-30"
 
 
 def test_no_flow_in_time_is_said_and_points_at_no_volume():

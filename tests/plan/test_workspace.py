@@ -190,7 +190,7 @@ def test_the_plan_marks_the_weeks_already_past(ws_path):
     text = result.stdout
     assert "Plan for 2026-Q2 as of 2026-04-02:" in text
     outreach = next(line for line in text.splitlines() if "outreach" in line)
-    assert "2026-01-26 to 2026-04-27 (begun)" in outreach and "2025-12-22 (past)" in outreach
+    assert "2026-01-26–04-27 (begun)" in outreach and "2025-12-22 (past)" in outreach
     table = text.split("1 of 1 plans")[0]
     assert table.count("(begun)") == 5 and table.count("(past)") == 5
     flat = " ".join(text.split())
@@ -206,7 +206,7 @@ def test_the_plan_marks_the_weeks_already_past(ws_path):
                          env={"COLUMNS": "220"}).stdout
     over = text.split(f"{n} of {n} plans")[0]
     assert n == 2 and over.count("(past)") == 10 * n and "(begun)" not in over
-    assert "2026-03-30 to 2026-03-30 (past)" not in over and "to 2026-03-30 (past)" in over
+    assert "2026-03-30–03-30 (past)" not in over and "2025-12-29–2026-03-30 (past)" in over
     flat = " ".join(text.split())
     assert ("2026-Q1 is over by then; `--period 2026-Q2` plans the next one" in flat
             and "funnelwise project" not in flat)

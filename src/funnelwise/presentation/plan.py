@@ -132,7 +132,7 @@ def _weeks(s: StepNeed, period: Period | None = None, as_of: dt.date | None = No
     """The weeks a step must happen in, marked as `_mark` says."""
     if s.start_week is None or s.end_week is None:
         return "–" if s.lead_days is None else f"{fmt.days(s.lead_days, unit=True)} before"
-    return f"{fmt.date(s.start_week)} to {fmt.date(s.end_week)}{_mark(s, period, as_of)}"
+    return f"{fmt.span(s.start_week, s.end_week)}{_mark(s, period, as_of)}"
 
 
 PLAN = (

@@ -40,7 +40,7 @@ def keep(ws: Path, *, days_before_today: int = 0) -> None:
         acc = Accuracy(today=today,
                        forecast={"held": 4, "origins": 6, "wape": 0.0921, "bias": 0.03},
                        probabilities={"brier": 0.1751, "team_rate_brier": 0.1969})
-        w.set_meta(META_KEY, acc.dumps())
+        assert w.keep(META_KEY, acc.dumps(), version=w.data_version())
 
 
 def brief(ws: Path, out: Path) -> str:

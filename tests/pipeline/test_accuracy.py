@@ -46,7 +46,7 @@ def test_the_origins_are_monthly_over_the_last_year_of_complete_quarters(maven):
 def test_the_import_keeps_what_backtest_and_calibration_say(maven):
     path, printed = maven
     with Workspace(path, read_only=True) as ws:
-        kept = json.loads(ws.get_meta(META_KEY) or "{}")
+        kept = json.loads(ws.kept().get(META_KEY) or "{}")
     backtest = json.loads(run("backtest", "--workspace", str(path), "--method", "funnelwise",
                               "--format", "json"))
     rows = backtest["backtest_origins"]

@@ -19,6 +19,7 @@ from funnelwise.cli.common import (
     open_workspace,
     user_errors,
 )
+from funnelwise.errors import UserError
 
 if TYPE_CHECKING:
     from funnelwise.io.workspace import Workspace
@@ -32,19 +33,30 @@ def kept(ws: Workspace) -> Accuracy | None:
     from funnelwise.metrics.span import data_span
     from funnelwise.pipeline.accuracy import META_KEY, cached
 
-    return cached(ws.get_meta(META_KEY), data_span(ws.crm()).today)
+    crm = ws.crm()
+    return cached(crm.kept.get(META_KEY), data_span(crm).today)
 
 
 def measure_and_keep(workspace: Path, *, wait: float = 30) -> Accuracy:
-    """Measure on a read-only view (pages keep reading), then store it in one short write."""
+    """Measure on a read-only view (pages keep reading), with the win-probability model as of
+    the data's today that reviews then read instead of fitting it; keep both in one short
+    write, unless an import changed the data meanwhile."""
     from funnelwise.io.workspace import Workspace
+    from funnelwise.pipeline import probability
     from funnelwise.pipeline.accuracy import META_KEY, measure
 
     with console.status("measuring how well the forecast held on your history"):
         with Workspace(workspace, read_only=True, wait=wait) as ws:
-            acc = measure(ws.crm())
+            version, crm = ws.data_version(), ws.crm()
+            acc = measure(crm)
+            try:
+                model: str | None = probability.keep_text(crm)
+            except UserError:  # nothing to review on: reviews say why when asked
+                model = None
         with Workspace(workspace, wait=wait) as ws:
-            ws.set_meta(META_KEY, acc.dumps())
+            ws.keep(META_KEY, acc.dumps(), version=version)
+            if model is not None:
+                ws.keep(probability.KEPT, model, version=version)
     return acc
 
 

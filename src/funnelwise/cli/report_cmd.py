@@ -41,7 +41,7 @@ def report(
 
     filters = Filters(since=since, until=until, manager=manager, team=team)
     with open_workspace(workspace) as ws, console.status("rendering the report"):
-        html = report_html(ws.crm(), filters, meta=ws.get_meta)
+        html = report_html(ws.crm(), filters)
     try:
         out.write_text(html, encoding="utf-8")
     except OSError as exc:

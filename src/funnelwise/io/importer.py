@@ -147,6 +147,7 @@ def _attempt(ws: Workspace, plan: Plan, preset: Preset, progress: Progress | Non
                 for name, s in staged.items()}
         if "opportunities" in plan.tables:
             record_snapshots(con, plan.settings.captured or dt.date.today())
+        ws.new_data()
         ws.set_meta("funnel", plan.vocabulary.funnel.source)
         ws.set_meta("funnel_origin", origin(plan, preset))
         warnings += unknown_references(con)

@@ -6,6 +6,7 @@ import os
 import re
 import shlex
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
@@ -23,6 +24,10 @@ DEFAULT_PATH = "funnelwise.duckdb"
 ENV_VAR = "FUNNELWISE_WORKSPACE"
 META = "funnelwise_meta"
 SCHEMA_VERSION = "1"
+DATA_VERSION = "data_version"
+"""Meta key: a new value at each import, so what was computed on other data is known."""
+KEPT = "kept:"
+"""Meta key prefix of results computed on the data (`Workspace.keep`)."""
 DEFAULT_WAIT = 5.0  # seconds an open waits for another process to let go of the file
 POLL = 0.2  # seconds between two tries
 Stamp = tuple[tuple[int, int, int], ...]
@@ -197,8 +202,8 @@ class Workspace:
         for stmt in create_statements() + add_column_statements():
             self.con.execute(stmt)
         self.con.execute(
-            f"INSERT OR IGNORE INTO {META} VALUES ('schema_version', '{SCHEMA_VERSION}')"
-        )
+            f"INSERT OR IGNORE INTO {META} VALUES ('schema_version', '{SCHEMA_VERSION}'), "
+            f"('{DATA_VERSION}', ?)", [uuid.uuid4().hex])
 
     def __enter__(self) -> Workspace:
         return self
@@ -218,6 +223,31 @@ class Workspace:
 
     def set_meta(self, key: str, value: str) -> None:
         self.con.execute(f"INSERT OR REPLACE INTO {META} VALUES (?, ?)", [key, value])
+
+    def data_version(self) -> str | None:
+        """What changes with every import (None in a workspace not yet opened to write)."""
+        return self.get_meta(DATA_VERSION)
+
+    def new_data(self) -> None:
+        """Called by an import, in its transaction: a new data version, and the results kept
+        for the old data gone (`accuracy` is where older workspaces kept theirs)."""
+        self.con.execute(f"DELETE FROM {META} WHERE starts_with(key, ?) OR key = 'accuracy'",
+                         [KEPT])
+        self.set_meta(DATA_VERSION, uuid.uuid4().hex)
+
+    def keep(self, name: str, value: str, *, version: str | None) -> bool:
+        """Keep a result computed on the data at `version`, unless the data has changed
+        since (an import in between): then nothing is kept and the answer is False."""
+        if version is None or version != self.data_version():
+            return False
+        self.set_meta(KEPT + name, value)
+        return True
+
+    def kept(self) -> dict[str, str]:
+        """Every result kept for the data as it is, by name."""
+        rows = self.con.execute(f"SELECT key, value FROM {META} WHERE starts_with(key, ?)",
+                                [KEPT]).fetchall()
+        return {key.removeprefix(KEPT): value for key, value in rows}
 
     def funnel(self) -> Funnel:
         """The funnel stored with the data (set by the importer), else the default."""
@@ -258,4 +288,7 @@ class Workspace:
         schemas = table_schemas(backend, list(TABLES))
         tables = {name: with_columns(bound_table(backend, name, schemas[name]), spec)
                   for name, spec in TABLES.items()}
-        return Crm(**tables, funnel=funnel or self.funnel())
+        crm = Crm(**tables, funnel=funnel or self.funnel())
+        if funnel is None:
+            object.__setattr__(crm, "kept", self.kept())
+        return crm

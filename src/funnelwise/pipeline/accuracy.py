@@ -27,7 +27,7 @@ from funnelwise.periods import add_months
 from funnelwise.schema.crm import Crm
 
 META_KEY = "accuracy"
-"""Where a workspace keeps its measured accuracy (`Workspace.set_meta`)."""
+"""The name a workspace keeps its measured accuracy under (`Workspace.keep`)."""
 YEAR = 12
 HORIZON = "1q"
 

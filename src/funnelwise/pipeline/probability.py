@@ -38,6 +38,7 @@ pipeline is sum(amount x p): what it brings in if the past repeats itself.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -46,6 +47,7 @@ import numpy as np
 import pandas as pd
 
 from funnelwise.metrics.asof import AsOf
+from funnelwise.metrics.asof import as_of as view_at
 from funnelwise.pipeline.config import ReviewConfig, review_config
 from funnelwise.pipeline.history import closed_deals, won_cycle
 from funnelwise.pipeline.landmarks import Pipeline, landmark_days, pipeline_on
@@ -57,6 +59,8 @@ KNOTS = (14.0, 30.0, 60.0, 120.0)
 ROUNDS = 4
 MIN_OUTCOMES = 10
 RIDGE = 20.0
+KEPT = "win_model"
+"""The name the model as of the data's today is kept under by each import (`keep_text`)."""
 
 
 @dataclass(frozen=True)
@@ -193,9 +197,10 @@ def fit(crm: Crm, snap: AsOf, *, config: ReviewConfig | None = None,
     `snap` (the review passes its own); `seen` may hold landmark pipelines already built (the
     calibration shares them between dates); the rest are built here."""
     config = config or review_config(crm.funnel)
-    outcomes = closed_deals(crm, snap).select("opportunity_id", "won", "closed_at")
-    cycle = won_cycle(crm, snap)
-    exprs = {"win_outcomes": outcomes, "won_cycle": cycle}
+    exprs = _exprs(crm, snap)
+    if (was := _kept(crm, snap, config, exprs)) is not None:
+        return was
+    outcomes, cycle = exprs["win_outcomes"], exprs["won_cycle"]
     closed = outcomes.to_pandas()
     if closed.empty:
         return WinModel(p_all=float("nan"), exprs=exprs)
@@ -219,3 +224,69 @@ def fit(crm: Crm, snap: AsOf, *, config: ReviewConfig | None = None,
                     rules=rows.rules, reps=rows.rep_names, fitted_=_em(rows, won, now, p_all),
                     landmarks=tuple(p.day for p in past), rows=len(rows.ids),
                     deals=len(pd.unique(rows.ids)), exprs=exprs)
+
+
+def _exprs(crm: Crm, snap: AsOf) -> dict[str, ir.Table]:
+    """What the model reads besides the landmarks: the deals closed before the day (their
+    outcomes) and the won cycle (the trust)."""
+    return {"win_outcomes": closed_deals(crm, snap).select("opportunity_id", "won",
+                                                           "closed_at"),
+            "won_cycle": won_cycle(crm, snap)}
+
+
+# ---------------------------------------------------------------- kept with the data
+#
+# Fitting reads the pipelines of up to eight past days, each with every review rule run as
+# of its day: most of a review's time. The model as of the data's today is fitted once per
+# import instead (`keep_text`, with the accuracy) and kept in the workspace; `fit` takes it
+# from `Crm.kept` when it was fitted for the same day, thresholds and rules, which the
+# workspace gives only on the tables and funnel it was fitted on.
+
+
+def _key(snap: AsOf, config: ReviewConfig) -> dict[str, object]:
+    return {"day": snap.day.isoformat(), "today": snap.today.isoformat(),
+            "config": repr(config), "registry": [r.name for r in rules()]}
+
+
+def dumps(model: WinModel, snap: AsOf, config: ReviewConfig) -> str:
+    """The model as text: what it was fitted for (`_key`) and every fitted number (JSON
+    floats read back exactly)."""
+    f = model.fitted_
+    return json.dumps({
+        **_key(snap, config), "p_all": model.p_all, "trust": model.trust,
+        "stages": list(model.stages), "rules": list(model.rules), "reps": list(model.reps),
+        "landmarks": [d.isoformat() for d in model.landmarks], "rows": model.rows,
+        "deals": model.deals,
+        "fitted": None if f is None else {"coef": f.coef_.tolist(),
+                                          "effects": f.effects_.tolist(),
+                                          "group_sd": f.group_sd_}})
+
+
+def _kept(crm: Crm, snap: AsOf, config: ReviewConfig,
+          exprs: dict[str, ir.Table]) -> WinModel | None:
+    """The kept model when it was fitted for this day, these thresholds and these rules."""
+    text = crm.kept.get(KEPT)
+    if not text:
+        return None
+    try:
+        r = json.loads(text)
+        if any(r[k] != v for k, v in _key(snap, config).items()):
+            return None
+        f = r["fitted"]
+        fitted = None if f is None else Logistic(
+            coef_=np.asarray(f["coef"], dtype=float),
+            effects_=np.asarray(f["effects"], dtype=float), group_sd_=float(f["group_sd"]))
+        return WinModel(p_all=float(r["p_all"]), trust=float(r["trust"]),
+                        stages=tuple(r["stages"]), rules=tuple(r["rules"]),
+                        reps=tuple(r["reps"]), fitted_=fitted,
+                        landmarks=tuple(dt.date.fromisoformat(d) for d in r["landmarks"]),
+                        rows=int(r["rows"]), deals=int(r["deals"]), exprs=exprs)
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def keep_text(crm: Crm) -> str:
+    """The model as of the data's today with the funnel's thresholds, as `dumps` writes it."""
+    snap = view_at(crm)
+    config = review_config(crm.funnel)
+    return dumps(fit(crm, snap, config=config), snap, config)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from funnelwise.schema.funnel import Funnel
@@ -33,3 +34,9 @@ class Crm:
     close_date_history: ir.Table | None = None
     snapshots: ir.Table | None = None
     forecast_calls: ir.Table | None = None
+    kept: Mapping[str, str] = field(default_factory=dict, init=False, compare=False,
+                                    repr=False)
+    """Results its workspace keeps for the data as it is (by name, as text): only on the
+    workspace's own tables with its own funnel. A `Crm` derived from this one (a team's
+    tables, another funnel: `dataclasses.replace`) starts without them, as they would not
+    hold for it."""

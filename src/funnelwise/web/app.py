@@ -115,8 +115,7 @@ class Dashboard:
                 use: Callable[[Context], Any]) -> Any:
         with Reading(self.path, version=version, wait=self.wait) as reading, \
                 formats.using_currency(self.currency(version, reading)):
-            return use(Context(tables=reading.crm, filters=chosen, meta=reading.setting,
-                               memo=memo))
+            return use(Context(tables=reading.crm, filters=chosen, memo=memo))
 
     def currency(self, version: Stamp, reading: Reading) -> str:
         """The workspace's currency setting, read once per version of the file."""

@@ -42,17 +42,14 @@ class Context:
     tables: Callable[[], Crm]
     filters: Filters
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
-    meta: Callable[[str], str | None] = field(default=lambda key: None, compare=False,
-                                              repr=False)
-    """The workspace's kept values by key (`Workspace.get_meta`): none when not given."""
     _open: dict[str, Crm] = field(default_factory=dict, compare=False, repr=False)
 
     def accuracy(self) -> Accuracy | None:
-        """The accuracy the workspace keeps for its data as it is (the whole org's: the
-        figures are measured once per import, not per filter)."""
+        """The accuracy the workspace keeps for its data as it is (`Crm.kept`; the whole
+        org's: the figures are measured once per import, not per filter)."""
         from funnelwise.pipeline.accuracy import META_KEY, cached
 
-        return self.remember(("accuracy",), lambda: cached(self.meta(META_KEY),
+        return self.remember(("accuracy",), lambda: cached(self.org.kept.get(META_KEY),
                                                            data_span(self.org).today))
 
     @property
@@ -118,15 +115,9 @@ class Context:
         return self.memo[key]
 
 
-def _nothing_kept(key: str) -> str | None:
-    return None
-
-
-def make_context(org: Crm, filters: Filters, *,
-                 meta: Callable[[str], str | None] | None = None) -> Context:
-    """A context for `filters` over open tables (and the workspace's kept values, `meta`);
-    unknown managers or teams are user errors."""
-    ctx = Context(tables=lambda: org, filters=filters, meta=meta or _nothing_kept)
+def make_context(org: Crm, filters: Filters) -> Context:
+    """A context for `filters` over open tables; unknown managers or teams are user errors."""
+    ctx = Context(tables=lambda: org, filters=filters)
     ctx._opened()
     return ctx
 

@@ -9,7 +9,6 @@ makes no network request when opened.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from typing import Any
 
 from funnelwise.schema.crm import Crm
@@ -30,11 +29,10 @@ def sections(ctx: Context) -> list[dict[str, Any]]:
     return out
 
 
-def report_html(org: Crm, filters: Filters, *, generated: dt.datetime | None = None,
-                meta: Callable[[str], str | None] | None = None) -> str:
-    """The whole report for `filters` as one HTML document (`meta`: the workspace's kept
-    values, such as its measured accuracy)."""
-    ctx = make_context(org, filters, meta=meta)
+def report_html(org: Crm, filters: Filters, *, generated: dt.datetime | None = None) -> str:
+    """The whole report for `filters` as one HTML document (with what the workspace keeps
+    for its data, such as its measured accuracy: `Crm.kept`)."""
+    ctx = make_context(org, filters)
     latest = ctx.latest()
     when = generated or dt.datetime.now().replace(microsecond=0)
     return render.render(

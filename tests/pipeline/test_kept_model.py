@@ -9,16 +9,19 @@ import json
 import shutil
 from pathlib import Path
 
+import ibis
 import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from funnelwise import __version__
 from funnelwise.cli.accuracy_cmd import measure_and_keep
 from funnelwise.cli.main import app
-from funnelwise.io.workspace import KEPT, Workspace
+from funnelwise.io.workspace import KEPT, KEPT_WITH, Workspace
 from funnelwise.metrics.asof import as_of
 from funnelwise.metrics.scope import Scope, restrict
 from funnelwise.pipeline import landmarks, probability
+from funnelwise.pipeline import rules as registry
 from funnelwise.pipeline.config import review_config
 from funnelwise.schema import default_funnel
 from tests.conftest import MAVEN, needs
@@ -138,3 +141,64 @@ def test_an_import_forgets_what_was_kept_for_the_data_before(kept_demo, tmp_path
         assert not ws.keep("accuracy", "{}", version=before) and ws.kept() == {}
         assert ws.keep("accuracy", "{}", version=ws.data_version())
         assert ws.kept() == {"accuracy": "{}"}
+
+
+def test_a_rule_replaced_under_its_name_fits_its_own(kept_demo, monkeypatch):
+    """A team's own `no_customer_activity` (here: flagging every open deal) is not read from
+    a model fitted with the built-in one's flags."""
+    builtin = registry.get("no_customer_activity")
+
+    def every_deal(ctx: registry.Context) -> ibis.Table:
+        return ctx.deals.select("opportunity_id", value=ibis.literal(1.0),
+                                threshold=ibis.literal(0.0))
+
+    monkeypatch.setitem(registry.RULES, builtin.name,
+                        dataclasses.replace(builtin, flag=every_deal,
+                                            evidence=lambda row: "flagged"))
+    built = fitting(monkeypatch)
+    with Workspace(kept_demo, read_only=True) as ws:
+        crm = ws.crm()
+        assert probability.KEPT in crm.kept
+        model = probability.fit(crm, as_of(crm), config=review_config(crm.funnel))
+    assert len(built) == 8 and model.fitted_ is not None
+
+
+def as_older(path: Path, copy: Path) -> Path:
+    """The workspace as an older funnelwise left it: the accuracy under `accuracy`, no data
+    version, no model."""
+    shutil.copy(path, copy)
+    with Workspace(copy) as ws:
+        ws.con.execute("UPDATE funnelwise_meta SET key = 'accuracy' WHERE key = ?",
+                       [KEPT + "accuracy"])
+        ws.con.execute("DELETE FROM funnelwise_meta WHERE key IN ('data_version', ?) "
+                       "OR starts_with(key, ?)", [KEPT_WITH, KEPT])
+    return copy
+
+
+def test_an_older_workspace_shows_its_accuracy_and_keeps_what_is_measured(kept_demo,
+                                                                            tmp_path):
+    old = as_older(kept_demo, tmp_path / "old.duckdb")
+    shown = json.loads(run("review", "--format", "json", "--workspace", str(old)))
+    measured = json.loads(run("accuracy", "--format", "json", "--workspace", str(kept_demo)))
+    assert shown["accuracy"]["statement"] == measured["statement"]
+    with Workspace(old, read_only=True) as ws:
+        assert ws.data_version() is None and set(ws.kept()) == {"accuracy"}
+    measure_and_keep(old)  # once is enough
+    with Workspace(old, read_only=True) as ws:
+        assert ws.data_version() is not None
+        assert set(ws.kept()) == {"accuracy", probability.KEPT}
+        assert ws.get_meta("accuracy") is None
+
+
+def test_what_another_version_kept_is_not_read_and_a_refresh_refits(kept_demo, tmp_path,
+                                                                     monkeypatch):
+    path = Path(shutil.copy(kept_demo, tmp_path / "upgraded.duckdb"))
+    with Workspace(path) as ws:
+        ws.set_meta(KEPT_WITH, "0.0.1")
+        assert ws.kept() == {} and ws.crm().kept == {}
+    built = fitting(monkeypatch)
+    measure_and_keep(path)  # what `accuracy --refresh` does: fitted, not read back
+    assert built
+    with Workspace(path, read_only=True) as ws:
+        assert ws.get_meta(KEPT_WITH) == __version__
+        assert set(ws.kept()) == {"accuracy", probability.KEPT}

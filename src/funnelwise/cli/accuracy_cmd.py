@@ -3,6 +3,7 @@ history, measured once per import and kept in the workspace."""
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -47,7 +48,13 @@ def measure_and_keep(workspace: Path, *, wait: float = 30) -> Accuracy:
 
     with console.status("measuring how well the forecast held on your history"):
         with Workspace(workspace, read_only=True, wait=wait) as ws:
-            version, crm = ws.data_version(), ws.crm()
+            versioned = ws.data_version() is not None
+        if not versioned:  # a workspace from before data versions gets one, opened to write
+            Workspace(workspace, wait=wait).close()
+        with Workspace(workspace, read_only=True, wait=wait) as ws:
+            version = ws.data_version()
+            # measured again, not read back from what is kept
+            crm = dataclasses.replace(ws.crm())
             acc = measure(crm)
             try:
                 model: str | None = probability.keep_text(crm)

@@ -12,6 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 
+from funnelwise import __version__
 from funnelwise.errors import UserError
 from funnelwise.schema import TABLES, Funnel, default_funnel
 from funnelwise.schema.crm import Crm
@@ -28,6 +29,10 @@ DATA_VERSION = "data_version"
 """Meta key: a new value at each import, so what was computed on other data is known."""
 KEPT = "kept:"
 """Meta key prefix of results computed on the data (`Workspace.keep`)."""
+KEPT_WITH = "kept_with"
+"""Meta key: the funnelwise version that computed the kept results (another one drops them)."""
+LEGACY_KEPT = {"accuracy": "accuracy"}
+"""Where a workspace written before `keep` kept a result (meta key -> name)."""
 DEFAULT_WAIT = 5.0  # seconds an open waits for another process to let go of the file
 POLL = 0.2  # seconds between two tries
 Stamp = tuple[tuple[int, int, int], ...]
@@ -230,24 +235,38 @@ class Workspace:
 
     def new_data(self) -> None:
         """Called by an import, in its transaction: a new data version, and the results kept
-        for the old data gone (`accuracy` is where older workspaces kept theirs)."""
-        self.con.execute(f"DELETE FROM {META} WHERE starts_with(key, ?) OR key = 'accuracy'",
-                         [KEPT])
+        for the old data gone."""
+        self._forget()
         self.set_meta(DATA_VERSION, uuid.uuid4().hex)
+
+    def _forget(self) -> None:
+        self.con.execute(f"DELETE FROM {META} WHERE starts_with(key, ?) OR key IN ?",
+                         [KEPT, list(LEGACY_KEPT)])
 
     def keep(self, name: str, value: str, *, version: str | None) -> bool:
         """Keep a result computed on the data at `version`, unless the data has changed
-        since (an import in between): then nothing is kept and the answer is False."""
+        since (an import in between): then nothing is kept and the answer is False. Results
+        another funnelwise version kept are dropped first."""
         if version is None or version != self.data_version():
             return False
+        if self.get_meta(KEPT_WITH) != __version__:
+            self._forget()
+            self.set_meta(KEPT_WITH, __version__)
         self.set_meta(KEPT + name, value)
         return True
 
     def kept(self) -> dict[str, str]:
-        """Every result kept for the data as it is, by name."""
-        rows = self.con.execute(f"SELECT key, value FROM {META} WHERE starts_with(key, ?)",
-                                [KEPT]).fetchall()
-        return {key.removeprefix(KEPT): value for key, value in rows}
+        """Every result kept for the data as it is by this funnelwise version, by name (a
+        workspace written before `keep`: what it kept where it kept it)."""
+        rows = dict(self.con.execute(
+            f"SELECT key, value FROM {META} WHERE starts_with(key, ?) OR key IN ? OR key = ?",
+            [KEPT, list(LEGACY_KEPT), KEPT_WITH]).fetchall())
+        if KEPT_WITH not in rows:  # nothing kept since `keep`: what an older version kept
+            return {name: rows[key] for key, name in LEGACY_KEPT.items() if key in rows}
+        if rows[KEPT_WITH] != __version__:
+            return {}
+        return {key.removeprefix(KEPT): value for key, value in rows.items()
+                if key.startswith(KEPT)}
 
     def funnel(self) -> Funnel:
         """The funnel stored with the data (set by the importer), else the default."""

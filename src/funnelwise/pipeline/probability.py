@@ -240,12 +240,17 @@ def _exprs(crm: Crm, snap: AsOf) -> dict[str, ir.Table]:
 # of its day: most of a review's time. The model as of the data's today is fitted once per
 # import instead (`keep_text`, with the accuracy) and kept in the workspace; `fit` takes it
 # from `Crm.kept` when it was fitted for the same day, thresholds and rules, which the
-# workspace gives only on the tables and funnel it was fitted on.
+# workspace gives only on the tables and funnel it was fitted on, by the same funnelwise
+# version (`Workspace.kept`).
 
 
 def _key(snap: AsOf, config: ReviewConfig) -> dict[str, object]:
+    """What a kept model must have been fitted for: the day, the thresholds and the rules
+    (each by name and the function that flags, so a rule replaced under its name counts)."""
     return {"day": snap.day.isoformat(), "today": snap.today.isoformat(),
-            "config": repr(config), "registry": [r.name for r in rules()]}
+            "config": repr(config),
+            "registry": [f"{r.name}={r.flag.__module__}.{r.flag.__qualname__}"
+                         for r in rules()]}
 
 
 def dumps(model: WinModel, snap: AsOf, config: ReviewConfig) -> str:

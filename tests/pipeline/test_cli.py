@@ -72,8 +72,12 @@ def test_review_table_for_one_rep(coverage_path):
     first = run("review", "-w", str(coverage_path), "--as-of", "2026-07-01", "--rep", "lo",
                 "--limit", "1").stdout
     flat = " ".join(first.split())
-    assert "Open deals of Lou Low (lo), largest first (1 of 3;" in flat
+    assert ("Open deals of Lou Low (lo) as of 2026-07-01, largest first "
+            "(1 of 3;") in flat
     assert "2 smaller deals not shown: --limit 0 shows every one" in flat
+    earlier = " ".join(run("review", "-w", str(coverage_path), "--as-of", "2026-06-20",
+                           "--rep", "lo").stdout.split())
+    assert "Open deals of Lou Low (lo) as of 2026-06-20 (from history), largest first" in earlier
     assert "Rep" not in first.split("Pipeline value")[0]
     every = run("review", "-w", str(coverage_path), "--as-of", "2026-07-01", "--rep", "lo",
                 "--limit", "0").stdout

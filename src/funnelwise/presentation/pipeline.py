@@ -148,6 +148,7 @@ def review_view(rv: Review, *, limit: int, names: Names | None = None) -> Output
     shown = deals.head(limit) if limit else deals
     out = rv.qualify_out()
     whose = f" of {fmt.named(rv.rep, (names or {}).get(rv.rep))}" if rv.rep else ""
+    whose += f" as of {fmt.date(rv.at.day)}" + ("" if rv.at.now else " (from history)")
     show = (
         deals_view(shown, f"Open deals{whose}, largest first ({fmt.count(len(shown))} of "
                           f"{fmt.count(len(deals))}; ✗ disqualifying, • warning)", names,

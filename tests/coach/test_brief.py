@@ -75,3 +75,19 @@ def test_html_is_one_self_contained_page(briefs):
     assert "script" not in tags.seen and tags.urls == []
     for rep in re.findall(r"^\d+\. \*\*(.+?)\*\* \((R\d+)\)", markdown, flags=re.M):
         assert f"<b>{rep[0]}</b> ({rep[1]})" in page
+
+
+def test_on_a_terminal_the_brief_is_laid_out_and_piped_it_is_markdown(demo_ws, monkeypatch):
+    piped = runner.invoke(app, ["brief", "-w", str(demo_ws), "--manager", "Harper Hall"])
+    assert piped.exit_code == 0, piped.output
+    assert "## Harper Hall (" in piped.stdout and "### Deals to review" in piped.stdout
+    from funnelwise.cli.common import console
+
+    monkeypatch.setattr(type(console), "is_terminal", property(lambda self: True))
+    shown = runner.invoke(app, ["brief", "-w", str(demo_ws), "--manager", "Harper Hall"],
+                          env={"COLUMNS": "80"})
+    assert shown.exit_code == 0, shown.output
+    text = shown.stdout
+    assert "Harper Hall (" in text and "Deals to review" in text
+    assert "##" not in text and "**" not in text and "|---" not in text
+    assert max(len(line) for line in text.splitlines()) <= 80

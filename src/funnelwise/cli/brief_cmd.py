@@ -86,7 +86,13 @@ def say(text: str) -> None:
 
 
 def write(result: Brief, out: Path | None) -> None:
-    """The brief on the terminal, or in `out`."""
+    """The brief in `out`; without it, laid out on a terminal (as `demo` shows it), else the
+    Markdown itself (piped to a file or another program)."""
+    if out is None and console.is_terminal:
+        from rich.markdown import Markdown
+
+        console.print(Markdown(render(result, None)))
+        return
     write_out(render(result, out), out)
     if out is None:
         return
@@ -127,8 +133,9 @@ def brief(
 ) -> None:
     """The Monday brief per manager: status, who to talk to and what to ask, deals to review.
 
-    Bright spots worth sharing and the reps' calls are in it too; Markdown by default, --out
-    brief.html for a page, --send to mail each manager their own (docs/brief.md).
+    Bright spots worth sharing and the reps' calls are in it too; laid out on a terminal,
+    Markdown when piped or with --out brief.md, --out brief.html for a page, --send to mail
+    each manager their own (docs/brief.md).
 
     Example: funnelwise brief --manager "Harper Hall" --out brief.html
     """

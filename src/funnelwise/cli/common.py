@@ -238,6 +238,21 @@ def _csv(output: Output, out: Path | None) -> None:
                       highlight=False)
 
 
+def program() -> str:
+    """How to type this funnelwise in the shell it runs from: `funnelwise` when the shell
+    finds this one, else the path it was started by (`.venv/bin/funnelwise` before the
+    virtual environment is activated, as `make demo` runs it)."""
+    import shutil
+
+    started = Path(sys.argv[0])
+    if started.name != "funnelwise":
+        return "funnelwise"
+    found = shutil.which("funnelwise")
+    if found and Path(found).resolve() == started.resolve():
+        return "funnelwise"
+    return str(started)
+
+
 def write_out(text: str, out: Path | None) -> None:
     """`text` on standard output, or in the file `out` (a user error naming it if it cannot
     be written)."""

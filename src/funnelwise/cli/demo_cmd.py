@@ -29,7 +29,7 @@ def demo(
     from rich.markdown import Markdown
 
     from funnelwise.cli.accuracy_cmd import measure_and_keep
-    from funnelwise.cli.common import read_settings, rep_names
+    from funnelwise.cli.common import program, read_settings, rep_names
     from funnelwise.coach.brief import make_brief
     from funnelwise.io import presets
     from funnelwise.io.importer import run_import
@@ -64,7 +64,7 @@ def demo(
             brief = to_markdown(make_brief(crm, accuracy=acc))
         console.rule("The Monday brief (funnelwise brief --out brief.html)")
         console.print(Markdown(brief))
-    console.print(f"\nExplore it: funnelwise winrates --workspace {workspace} --by team "
+    console.print(f"\nExplore it: {program()} winrates --workspace {workspace} --by team "
                   f"--format json   (see README for every command)", markup=False,
                   highlight=False)
 

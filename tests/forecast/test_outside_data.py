@@ -56,6 +56,20 @@ def test_a_question_outside_the_data_exits_2_naming_its_span(tiny, args, message
     assert message in text and TINY_SPAN in text
 
 
+def test_a_plan_may_look_one_period_further_than_other_questions(tiny):
+    """2026-Q4 starts 2026-10-01: more than a quarter after the data's today (2026-04-02),
+    less than two. Its plan's work starts a sales cycle before it, so a plan answers; a year
+    two years on is still too far."""
+    code, text = said("forecast", "--period", "2026-Q4", "--workspace", tiny)
+    assert code == 2 and "plus one period" in text
+    code, text = said("plan", "--period", "2026-Q4", "--workspace", tiny)
+    # the period is taken; this workspace has no quota for it, which is what it says
+    assert "starts after" not in text and "no quota overlaps 2026-Q4" in text, text
+    code, text = said("plan", "--period", "2027-Q1", "--workspace", tiny)
+    assert code == 2 and ("starts after the data's today (2026-04-02) plus one period and a "
+                          "quarter") in text
+
+
 def test_a_period_inside_the_span_or_just_after_it_is_answered(tiny):
     # the data's today is 2026-04-02: the quarter after it is still a fair question
     assert said("forecast", "--period", "2026-Q3", "--workspace", tiny)[0] == 0

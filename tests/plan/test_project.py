@@ -222,3 +222,19 @@ def test_no_flow_in_time_is_said_and_points_at_no_volume():
     text = " ".join(console.export_text().split())
     assert "24.0% → no flow in time" in text and "none of the plan's wins" in text
     assert "(Or top/wk) can" not in text
+
+
+def test_the_note_points_to_a_period_a_plan_can_still_be_drawn_for():
+    """As of 2026-06-29 a plan may be drawn up to 2026-Q4 (a quarter past the next one): the
+    note of 2026-Q3 points to 2026-Q4, that of 2026-Q4 points nowhere (2027-Q1 would be
+    refused), that of a quarter over to the one a plan picks by default."""
+    from funnelwise.periods import parse_period
+    from funnelwise.presentation.plan import _ahead
+
+    today = dt.date(2026, 6, 29)
+    assert _ahead(parse_period("2026-Q3"), today, False) == "`--period 2026-Q4` plans the next one"
+    assert _ahead(parse_period("2026-Q4"), today, False) == ""
+    assert _ahead(parse_period("2025-Q4"), today, True) == (
+        "`--period 2026-Q3` plans one still ahead")
+    assert _ahead(parse_period("2026-Q1"), dt.date(2026, 4, 2), True) == (
+        "`--period 2026-Q2` plans the next one")

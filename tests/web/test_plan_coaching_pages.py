@@ -279,9 +279,11 @@ def test_a_period_without_quota_says_so(qclient):
 
 def test_a_period_after_the_data_is_a_400(qclient):
     body = qclient.json("/api/plan?period=2027-Q1", status=400)
+    # a plan looks a quarter further (its work starts a cycle early): 2026-Q4 is answered
+    assert qclient.json("/api/plan?period=2026-Q4")["period"]["label"] == "2026-Q4"
     assert body["error"] == ("period 2027-Q1 starts after the data's today (2026-04-11) plus "
-                             "one period (records from 2026-01-05 to 2026-04-10): nothing in "
-                             "the data speaks to it yet")
+                             "one period and a quarter (records from 2026-01-05 to "
+                             "2026-04-10): nothing in the data speaks to it yet")
 
 
 BAD = [

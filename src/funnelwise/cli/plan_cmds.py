@@ -116,7 +116,8 @@ def _groups(workspace: Path, funnel: Path | None, period: Period | None, opts: O
     with open_workspace(workspace) as ws:
         crm = ws.crm(funnel_override(funnel))
         span = data_span(crm)
-        chosen = span.check(period, "period") if period else default_period(span.today)
+        chosen = (span.check(period, "period", plan=True) if period
+                  else default_period(span.today))
         groups = load_groups(crm, chosen, opts, weeks)
         names = rep_names(crm)
     return groups, Answer(period=chosen, as_of=span.today, names=names)

@@ -7,7 +7,10 @@ view. Its **first** day is its earliest dated record.
 
 Questions outside the span cannot be answered from it: a period, week or as-of day that
 starts after today plus one period of its own length (a quarter for a day), or that ends
-before the first record, is a user error that names the span (`Span.check`).
+before the first record, is a user error that names the span (`Span.check`). A plan may look
+a quarter further (`PLAN_LEAD_MONTHS`): its work starts about a sales cycle before its period,
+so at the end of June it is the fourth quarter that is still wholly ahead, and the rates it
+reads are history's.
 """
 
 from __future__ import annotations
@@ -21,6 +24,22 @@ import ibis.expr.types as ir
 from funnelwise.errors import UserError
 from funnelwise.periods import MONTHS, Period, add_months
 from funnelwise.schema.crm import Crm
+
+PLAN_LEAD_MONTHS = 3
+"""How much further than other questions a plan (`plan`, `project`, the plan pages) may look."""
+
+
+def horizon(today: dt.date, period: Period, *, plan: bool = False) -> dt.date:
+    """`Span.horizon` for the data's `today`."""
+    kind = period.kind
+    if kind == "week":
+        last = today + dt.timedelta(days=7)
+    elif kind is None and period.days == 1:
+        last = add_months(today, 3)
+    else:
+        last = add_months(today, MONTHS.get(kind, 3) if kind else
+                          max(1, round(period.days / 30.44)))
+    return add_months(last, PLAN_LEAD_MONTHS) if plan else last
 
 
 @dataclass(frozen=True)
@@ -42,25 +61,21 @@ class Span:
     def describe(self) -> str:
         return f"records from {self.first.isoformat()} to {self.last.isoformat()}"
 
-    def horizon(self, period: Period) -> dt.date:
+    def horizon(self, period: Period, *, plan: bool = False) -> dt.date:
         """The last start a question about a period like `period` may have: today plus one
-        period of its length (a week for a week)."""
-        kind = period.kind
-        if kind == "week":
-            return self.today + dt.timedelta(days=7)
-        if kind is None and period.days == 1:
-            return add_months(self.today, 3)
-        months = MONTHS.get(kind, 3) if kind else max(1, round(period.days / 30.44))
-        return add_months(self.today, months)
+        period of its length (a week for a week), and a quarter more for a `plan`."""
+        return horizon(self.today, period, plan=plan)
 
-    def check(self, period: Period, what: str) -> Period:
-        """`period` if the data can answer for it, else a user error naming the span."""
+    def check(self, period: Period, what: str, *, plan: bool = False) -> Period:
+        """`period` if the data can answer for it (a `plan` may look a quarter further),
+        else a user error naming the span."""
         if period.end < self.first:
             raise UserError(f"{what} {period.label} ends before the data begins "
                             f"({self.describe()}); ask about a period inside it")
-        if period.start > self.horizon(period):
+        if period.start > self.horizon(period, plan=plan):
+            said = "one period and a quarter" if plan else "one period"
             raise UserError(f"{what} {period.label} starts after the data's today "
-                            f"({self.today.isoformat()}) plus one period ({self.describe()}): "
+                            f"({self.today.isoformat()}) plus {said} ({self.describe()}): "
                             "nothing in the data speaks to it yet")
         return period
 

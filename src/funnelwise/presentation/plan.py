@@ -15,7 +15,8 @@ import pandas as pd
 from rich.console import RenderableType
 
 from funnelwise import formats as fmt
-from funnelwise.periods import Period, following
+from funnelwise.metrics.span import horizon
+from funnelwise.periods import Period, default_period, following
 from funnelwise.plan.project import Projection
 from funnelwise.plan.reverse import RepPlan, StepNeed, moved
 from funnelwise.plan.rollup import Rollup
@@ -188,11 +189,24 @@ def late_note(plans: Sequence[RepPlan], as_of: dt.date | None) -> tuple[str, ...
             f"the data's today ({fmt.date(as_of)}), marked (past) or (begun)")
     if period is None:
         return (f"{head}: what those days brought is already in the pipeline",)
-    after = f"`--period {following(period).label}` plans the next one"
-    if period.end < as_of:
-        return (f"{head}: {period.label} is over by then; {after}",)
+    over = period.end < as_of
+    after = _ahead(period, as_of, over)
+    if over:
+        return (f"{head}: {period.label} is over by then" + (f"; {after}" if after else ""),)
     return (f"{head}: what those days brought is already in the pipeline; `funnelwise project` "
-            f"audits {period.label} with it ({after})",)
+            f"audits {period.label} with it" + (f" ({after})" if after else ""),)
+
+
+def _ahead(period: Period, as_of: dt.date, over: bool) -> str:
+    """Where to plan next: the period after this one, or for a period over the one a plan
+    picks by default; nothing when it lies past what a plan may look at (`metrics.span`)."""
+    nxt = following(period)
+    if over and nxt.end < as_of:
+        nxt = default_period(as_of)
+    if nxt.start > horizon(as_of, nxt, plan=True):
+        return ""
+    what = "the next one" if nxt == following(period) else "one still ahead"
+    return f"`--period {nxt.label}` plans {what}"
 
 
 def plan_table(plans: Sequence[RepPlan], title: str, names: Names | None = None,

@@ -46,7 +46,8 @@ def choose_period(ctx: Context, asked: str | None) -> tuple[Period, str]:
     """The period to plan and why: `?period=`, else `periods.default_period` of the page's
     as-of day, as `funnelwise plan` chooses it."""
     if asked and asked.strip():
-        return ctx.span().check(parse_period(asked), "period"), "the period asked for"
+        return (ctx.span().check(parse_period(asked), "period", plan=True),
+                "the period asked for")
     day = ctx.as_of()
     what = "the day after the until filter" if ctx.filters.until else "the data's today"
     return default_period(day), why_default(day, day=what)

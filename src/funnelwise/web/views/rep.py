@@ -90,10 +90,10 @@ def step_need(plan: Row | None, step: str) -> Row | None:
 
 
 def choose_period(ctx: Context, day: dt.date, asked: str | None) -> Period:
-    """`?period=` (a bad one is a user error), else the period the plan page plans for the
-    review day (`periods.default_period`)."""
+    """`?period=` (a bad one is a user error; as far ahead as a plan may look), else the
+    period the plan page plans for the review day (`periods.default_period`)."""
     if asked and asked.strip():
-        return ctx.span().check(parse_period(asked), "period")
+        return ctx.span().check(parse_period(asked), "period", plan=True)
     return default_period(day)
 
 

@@ -46,13 +46,13 @@ def measure_and_keep(workspace: Path, *, wait: float = 30) -> Accuracy:
     from funnelwise.pipeline import probability
     from funnelwise.pipeline.accuracy import META_KEY, measure
 
-    with console.status("measuring how well the forecast held on your history"):
-        with Workspace(workspace, read_only=True, wait=wait) as ws:
-            versioned = ws.data_version() is not None
-        if not versioned:  # a workspace from before data versions gets one, opened to write
-            Workspace(workspace, wait=wait).close()
+    def measured() -> tuple[str, Accuracy, str | None] | None:
+        """The data version, the accuracy and the model, measured on a read-only view (None
+        in a workspace from before data versions)."""
         with Workspace(workspace, read_only=True, wait=wait) as ws:
             version = ws.data_version()
+            if version is None:
+                return None
             # measured again, not read back from what is kept
             crm = dataclasses.replace(ws.crm())
             acc = measure(crm)
@@ -60,6 +60,15 @@ def measure_and_keep(workspace: Path, *, wait: float = 30) -> Accuracy:
                 model: str | None = probability.keep_text(crm)
             except UserError:  # nothing to review on: reviews say why when asked
                 model = None
+            return version, acc, model
+
+    with console.status("measuring how well the forecast held on your history"):
+        found = measured()
+        if found is None:  # an older workspace gets a data version when opened to write
+            Workspace(workspace, wait=wait).close()
+            found = measured()
+        assert found is not None
+        version, acc, model = found
         with Workspace(workspace, wait=wait) as ws:
             ws.keep(META_KEY, acc.dumps(), version=version)
             if model is not None:

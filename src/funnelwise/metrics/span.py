@@ -42,6 +42,11 @@ def horizon(today: dt.date, period: Period, *, plan: bool = False) -> dt.date:
     return add_months(last, PLAN_LEAD_MONTHS) if plan else last
 
 
+def too_far(today: dt.date, period: Period, *, plan: bool = False) -> bool:
+    """Whether `period` starts past what the data's `today` can speak to (`Span.check`)."""
+    return period.start > horizon(today, period, plan=plan)
+
+
 @dataclass(frozen=True)
 class Span:
     """The first and last days with a dated record; `today` is the day after the last."""
@@ -72,7 +77,7 @@ class Span:
         if period.end < self.first:
             raise UserError(f"{what} {period.label} ends before the data begins "
                             f"({self.describe()}); ask about a period inside it")
-        if period.start > self.horizon(period, plan=plan):
+        if too_far(self.today, period, plan=plan):
             said = "one period and a quarter" if plan else "one period"
             raise UserError(f"{what} {period.label} starts after the data's today "
                             f"({self.today.isoformat()}) plus {said} ({self.describe()}): "

@@ -15,7 +15,7 @@ import pandas as pd
 from rich.console import RenderableType
 
 from funnelwise import formats as fmt
-from funnelwise.metrics.span import horizon
+from funnelwise.metrics.span import too_far
 from funnelwise.periods import Period, default_period, following
 from funnelwise.plan.project import Projection
 from funnelwise.plan.reverse import RepPlan, StepNeed, moved
@@ -203,7 +203,7 @@ def _ahead(period: Period, as_of: dt.date, over: bool) -> str:
     nxt = following(period)
     if over and nxt.end < as_of:
         nxt = default_period(as_of)
-    if nxt.start > horizon(as_of, nxt, plan=True):
+    if too_far(as_of, nxt, plan=True):
         return ""
     what = "the next one" if nxt == following(period) else "one still ahead"
     return f"`--period {nxt.label}` plans {what}"
